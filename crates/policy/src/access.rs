@@ -12,7 +12,7 @@ use crate::{ImproveSupport, ProvideSupport};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scope {
     tenant: TenantId,
-    case: CaseId,
+    case: Option<CaseId>,
     subject: SubjectId,
     role: Role,
     purpose: PurposeCode,
@@ -25,7 +25,7 @@ impl Scope {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         tenant: TenantId,
-        case: CaseId,
+        case: Option<CaseId>,
         subject: SubjectId,
         role: Role,
         purpose: PurposeCode,
@@ -39,8 +39,8 @@ impl Scope {
     pub fn tenant(&self) -> TenantId {
         self.tenant
     }
-    /// The case whose data may be read.
-    pub fn case(&self) -> CaseId {
+    /// The case whose data may be read; `None` for a tenant-wide grant.
+    pub fn case(&self) -> Option<CaseId> {
         self.case
     }
     /// Who was allowed.

@@ -14,8 +14,8 @@ use crate::{Principal, Reason, RequestedPurpose};
 pub struct ResourceFacts {
     /// The tenant that owns it.
     pub tenant: TenantId,
-    /// The case it belongs to.
-    pub case: CaseId,
+    /// The case it belongs to; `None` for tenant-wide reads (communications recipients).
+    pub case: Option<CaseId>,
     /// Whether the caller is an engineer assigned to the case.
     pub assigned_to_caller: bool,
     /// Whether the case's contact has opted out of communications.
@@ -129,7 +129,7 @@ impl Policy {
             action: request.action,
             data_class: class,
             resource_id: request.resource_id.clone(),
-            case_id: request.resource.as_ref().map(|r| r.case),
+            case_id: request.resource.as_ref().and_then(|r| r.case),
             purpose: request.purpose.code(),
             decision,
             reason: reason.as_str(),

@@ -1,1 +1,31 @@
-//! supportgate-store
+//! Storage: the customer-data store and the contact store, on SQLite or PostgreSQL.
+//!
+//! Invariants:
+//! - the two stores are separate types, pools, databases (SQLite) or schemas owned by
+//!   separate roles (PostgreSQL), and migration trees; no query joins them;
+//! - every query is scoped by tenant; content reads take a policy grant
+//!   (`&impl Grant<CustomerData>` / `&impl Grant<ContactData>`) and read tenant and case
+//!   from it, never from the request; metadata reads take a `MetadataAccess`;
+//! - content is stored sealed; this crate never sees a key or plaintext content;
+//! - statements are written once, in SQL both engines accept, and the conformance suite
+//!   (`tests/`) runs every one of them on both;
+//! - storage knows SQL, not protobuf.
+
+mod contact_store;
+mod db;
+mod error;
+mod keys;
+mod main_store;
+mod records;
+mod rows;
+mod time;
+
+pub use contact_store::{ContactPatch, ContactStore};
+pub use db::{Engine, StoreConfig};
+pub use error::StoreError;
+pub use keys::TenantKeyStore;
+pub use main_store::MainStore;
+pub use records::{
+    CaseFilter, CaseMeta, CaseState, ContactRecord, ContactSealed, CredentialRecord, EntryFilter,
+    NewCase, Page, SealedKey, SubjectFilter, SubjectRecord, TenantRecord,
+};

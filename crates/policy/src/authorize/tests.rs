@@ -36,7 +36,7 @@ fn request(principal: &Principal, purpose: PurposeCode, assigned: bool) -> Acces
         purpose: RequestedPurpose::Named(purpose),
         resource: Some(ResourceFacts {
             tenant: principal.tenant.unwrap(),
-            case: CaseId::new(),
+            case: Some(CaseId::new()),
             assigned_to_caller: assigned,
             contact_opted_out: false,
         }),

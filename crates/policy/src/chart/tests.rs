@@ -7,7 +7,7 @@ fn principal(role: Role, tenant: TenantId) -> Principal {
 }
 
 fn facts(tenant: TenantId, assigned: bool, opted_out: bool) -> ResourceFacts {
-    ResourceFacts { tenant, case: CaseId::new(), assigned_to_caller: assigned, contact_opted_out: opted_out }
+    ResourceFacts { tenant, case: Some(CaseId::new()), assigned_to_caller: assigned, contact_opted_out: opted_out }
 }
 
 fn named(p: PurposeCode) -> RequestedPurpose {

@@ -1,0 +1,10 @@
+-- Per-tenant key-encryption keys for customer data, wrapped by the master key.
+CREATE TABLE tenant_keys (
+    tenant_id   TEXT NOT NULL REFERENCES tenants(id),
+    class       TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    wrapped     BLOB NOT NULL,
+    master_key  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, class, version)
+);

@@ -1,0 +1,27 @@
+-- The access log: append-only; triggers refuse every update and delete.
+CREATE TABLE access_log (
+    seq          INTEGER PRIMARY KEY NOT NULL,
+    time         INTEGER NOT NULL,
+    subject_id   TEXT,
+    role         TEXT,
+    tenant_id    TEXT,
+    action       TEXT NOT NULL,
+    data_class   TEXT NOT NULL,
+    resource_id  TEXT,
+    case_id      TEXT,
+    purpose      TEXT,
+    decision     TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    request_id   TEXT NOT NULL
+);
+CREATE INDEX access_log_by_tenant ON access_log (tenant_id, seq);
+CREATE INDEX access_log_by_case ON access_log (case_id, seq);
+
+CREATE TRIGGER access_log_no_update BEFORE UPDATE ON access_log
+BEGIN
+    SELECT RAISE(ABORT, 'access_log is append-only');
+END;
+CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
+BEGIN
+    SELECT RAISE(ABORT, 'access_log is append-only');
+END;
