@@ -9,8 +9,8 @@
 //!
 //! # Invariants
 //!
-//! - **No I/O**, except [`LocalMasterKey::load_or_create_file`], the one constructor that
-//!   reads (and, the first time, creates) a key file. Everything else is pure computation
+//! - **No I/O**, except the key-file loader behind [`LocalMasterKey::load_or_create_file`]
+//!   and [`SigningKey::load_or_create_file`], which reads (and, the first time, creates) a key file. Everything else is pure computation
 //!   plus the operating system's random number generator (through `ring`).
 //! - **No secrets in `Debug` or `Display`.** Every type holding key material prints
 //!   `<redacted>` in its place, and no [`CryptoError`] message carries key bytes, key
@@ -33,6 +33,7 @@ mod keys;
 mod lookup;
 mod master;
 mod secret;
+mod signing;
 mod wrapper;
 
 pub use ct::constant_time_eq;
@@ -42,4 +43,5 @@ pub use keys::{KeyClass, TenantKey};
 pub use lookup::{normalize_email, LookupHasher};
 pub use master::LocalMasterKey;
 pub use secret::SecretKey;
+pub use signing::{verify_signature, SignatureDomain, SigningKey};
 pub use wrapper::KeyWrapper;

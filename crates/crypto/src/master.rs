@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::{aead, CryptoError, KeyWrapper, SecretKey};
 
-mod file;
+pub(crate) mod file;
 
 /// Format version of [`LocalMasterKey::wrap`] output.
 const WRAP_VERSION: u8 = 1;

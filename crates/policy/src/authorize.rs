@@ -5,9 +5,9 @@ use std::sync::Arc;
 use supportgate_audit::{AuditError, AuditSink, Decision, NewEntry};
 use supportgate_types::{CaseId, Clock, DataClass, RequestId, Role, TenantId};
 
-use crate::access::{ContactDataAccess, CustomerDataAccess, MetadataAccess, MetadataScope, Scope};
+use crate::access::{Access, ContactDataAccess, CustomerDataAccess, MetadataAccess, MetadataScope, Scope};
 use crate::chart::{evaluate, Verdict};
-use crate::{Principal, Reason, RequestedPurpose};
+use crate::{Communications, ContactData, Principal, Reason, RequestedPurpose};
 
 /// What the service knows about the resource, looked up within the caller's tenant.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,12 +89,26 @@ impl Policy {
         self.decide(sink, request, DataClass::Contact, ContactDataAccess::mint).await
     }
 
+    /// Decides a tenant-wide read of communication recipients: only a communications
+    /// token will do, whatever else the chart would allow for the caller.
+    pub async fn authorize_communications_recipients(
+        &self,
+        sink: &dyn AuditSink,
+        request: AccessRequest<'_>,
+    ) -> Result<Access<Communications, ContactData>, AuthorizeError> {
+        let only_communications = |scope: Scope| match ContactDataAccess::mint(scope) {
+            Some(ContactDataAccess::Communications(access)) => Some(access),
+            _ => None,
+        };
+        self.decide(sink, request, DataClass::Contact, only_communications).await
+    }
+
     async fn decide<T>(
         &self,
         sink: &dyn AuditSink,
         request: AccessRequest<'_>,
         class: DataClass,
-        mint: fn(Scope) -> Option<T>,
+        mint: impl Fn(Scope) -> Option<T>,
     ) -> Result<T, AuthorizeError> {
         let principal = request.principal;
         let verdict = evaluate(principal, request.purpose, class, request.resource.as_ref());
@@ -118,7 +132,7 @@ impl Policy {
         let (decision, reason) = match (&allowed, verdict) {
             (Some((_, reason, _)), _) => (Decision::Allowed, *reason),
             (None, Verdict::Deny(reason)) => (Decision::Denied, reason),
-            (None, Verdict::Allow(..)) => (Decision::Denied, Reason::PurposeNotPermittedForClass),
+            (None, Verdict::Allow(..)) => (Decision::Denied, Reason::PurposeNotPermittedForRole),
         };
         let tenant = request.resource.as_ref().map(|r| r.tenant).or(principal.tenant);
         let entry = NewEntry {
@@ -149,7 +163,7 @@ impl Policy {
             request.request_id,
         );
         mint(scope).ok_or(AuthorizeError::Denied(Denial {
-            reason: Reason::PurposeNotPermittedForClass,
+            reason: Reason::PurposeNotPermittedForRole,
             audit_sequence: receipt.sequence,
         }))
     }

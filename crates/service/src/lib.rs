@@ -1,1 +1,27 @@
-//! supportgate-service
+//! The use cases: identities, cases, contacts and the access log, as the policy allows them.
+//!
+//! Invariants:
+//! - no tonic, no prost: inputs arrive parsed (`supportgate-types` values), outputs are
+//!   plain structs; the edge converts;
+//! - every read of content goes through the policy and gets its token only after the
+//!   decision is durable in the access log; every change is logged before it is made;
+//! - errors use a restricted set of kinds ([`ServiceError`]); the edge maps them to
+//!   gRPC statuses in one place;
+//! - plaintext content exists only in memory, between a store read and the response.
+
+mod cases;
+mod contacts;
+mod context;
+mod credentials;
+mod error;
+mod identity;
+mod keyring;
+mod log;
+mod sealing;
+mod views;
+
+pub use context::{Caller, Services, ServicesConfig};
+pub use credentials::{IssuedToken, TOKEN_PREFIX};
+pub use error::ServiceError;
+pub use views::{CaseView, ContactInput, ContactPatchInput, ContactView, NewCaseInput};
+pub use supportgate_store::{CaseFilter, CaseMeta, CaseState, EntryFilter, Page, SubjectFilter, SubjectRecord, TenantRecord};

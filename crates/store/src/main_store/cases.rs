@@ -60,6 +60,26 @@ impl MainStore {
         Ok(meta)
     }
 
+    /// A case's metadata for a metadata token (operators assigning engineers, reviewers):
+    /// a tenant-scoped token only finds its own tenant's cases.
+    pub async fn case_meta_find(&self, access: &MetadataAccess, case: CaseId) -> Result<CaseMeta, StoreError> {
+        let tenant = match access.scope() {
+            MetadataScope::Tenant(t) => Some(t.to_string()),
+            MetadataScope::AllTenants => None,
+        };
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE ($1 IS NULL OR tenant_id = $1) AND id = $2");
+        let row = sqlx::query(&sql)
+            .bind(tenant)
+            .bind(case.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::Database)?
+            .ok_or(StoreError::NotFound { what: "case" })?;
+        let mut meta = case_row(&row)?;
+        meta.engineers = self.case_engineers(case).await?;
+        Ok(meta)
+    }
+
     async fn case_engineers(&self, case: CaseId) -> Result<Vec<SubjectId>, StoreError> {
         let rows = sqlx::query(
             "SELECT engineer_id FROM case_engineers WHERE case_id = $1 ORDER BY assigned_at, engineer_id",

@@ -1,0 +1,168 @@
+//! Contacts: reading as the policy allows, the customer's corrections and opt-out, and
+//! the communications recipients list that never includes opted-out contacts.
+
+use supportgate_audit::Decision;
+use supportgate_crypto::KeyClass;
+use supportgate_policy::{AccessRequest, ContactData, Grant, RequestedPurpose, ResourceFacts};
+use supportgate_store::{ContactPatch, ContactRecord, Page};
+use supportgate_types::{CaseId, ContactId, DataClass, Role};
+
+use crate::context::Event;
+use crate::sealing::{open, seal};
+use crate::{Caller, ContactPatchInput, ContactView, ServiceError, Services};
+
+impl Services {
+    /// Opens a stored contact with a contact-data grant.
+    pub(crate) async fn contact_open(
+        &self,
+        grant: &impl Grant<ContactData>,
+        contact: ContactId,
+    ) -> Result<ContactView, ServiceError> {
+        let record = self.inner.contacts.contact_get(grant, contact).await?;
+        self.contact_decrypt(record).await
+    }
+
+    async fn contact_decrypt(&self, record: ContactRecord) -> Result<ContactView, ServiceError> {
+        let id = record.id.to_string();
+        let field = |name: &'static str, sealed: Vec<u8>| {
+            let id = id.clone();
+            async move {
+                open(&self.inner.keys, &self.inner.contacts, record.tenant, KeyClass::Contact, &id, name, &sealed).await
+            }
+        };
+        let s = record.sealed;
+        Ok(ContactView {
+            id: record.id,
+            tenant: record.tenant,
+            name: field("name", s.name).await?,
+            email: field("email", s.email).await?,
+            phone: field("phone", s.phone).await?,
+            company: field("company", s.company).await?,
+            job_title: field("job_title", s.job_title).await?,
+            opted_out: record.opted_out,
+            updated_at: record.updated_at,
+        })
+    }
+
+    /// Reads the contact of a case for a purpose; the decision is logged first.
+    pub async fn contact_get(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+        purpose: RequestedPurpose,
+    ) -> Result<ContactView, ServiceError> {
+        let found = self.case_facts(caller, case).await?;
+        let request = AccessRequest {
+            principal: &caller.principal,
+            action: "contact.get",
+            purpose,
+            resource: found.as_ref().map(|(_, facts)| facts.clone()),
+            resource_id: found.as_ref().map(|(meta, _)| meta.contact.to_string()),
+            request_id: caller.request_id,
+        };
+        let grant = self.inner.policy.authorize_contact_data(self.audit_sink(), request).await?;
+        let meta = found.map(|(meta, _)| meta).ok_or(ServiceError::NotFound { what: "case" })?;
+        self.contact_open(&grant, meta.contact).await
+    }
+
+    /// The customer's own contact on one of their tenant's cases, for a change.
+    async fn contact_for_change(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+        action: &'static str,
+    ) -> Result<(supportgate_types::TenantId, ContactId), ServiceError> {
+        let found = self.case_facts(caller, case).await?;
+        let allowed = caller.principal.role == Role::Customer && found.is_some();
+        let (tenant, contact) = match &found {
+            Some((meta, _)) => (Some(meta.tenant), Some(meta.contact)),
+            None => (caller.principal.tenant, None),
+        };
+        let event = Event {
+            action,
+            data_class: DataClass::Contact,
+            tenant,
+            resource_id: contact.map(|c| c.to_string()),
+            case_id: found.as_ref().map(|(meta, _)| meta.id),
+            decision: if allowed { Decision::Allowed } else { Decision::Denied },
+            reason: if allowed { "OWN_CONTACT" } else { "NOT_FOUND" },
+        };
+        self.log(caller, event).await?;
+        match (tenant, contact) {
+            (Some(tenant), Some(contact)) if allowed => Ok((tenant, contact)),
+            _ => Err(ServiceError::NotFound { what: "case" }),
+        }
+    }
+
+    /// Reads back a contact after the customer changed it (logged as their own read).
+    async fn contact_after_change(&self, caller: &Caller, case: CaseId) -> Result<ContactView, ServiceError> {
+        self.contact_get(caller, case, RequestedPurpose::Named(supportgate_types::PurposeCode::ProvideSupport))
+            .await
+    }
+
+    /// Applies the customer's correction of their contact data.
+    pub async fn contact_correct(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+        patch: ContactPatchInput,
+    ) -> Result<ContactView, ServiceError> {
+        if patch.is_empty() {
+            return Err(ServiceError::invalid("NOTHING_TO_CORRECT", "give at least one field to correct"));
+        }
+        let (tenant, contact) = self.contact_for_change(caller, case, "contact.correct").await?;
+        let key = self.inner.keys.current(&self.inner.contacts, tenant, KeyClass::Contact).await?;
+        let record = contact.to_string();
+        let sealed = |field: &str, value: Option<&str>| value.map(|v| seal(&key, &record, field, v)).transpose();
+        let email = match &patch.email {
+            Some(e) => Some((seal(&key, &record, "email", e.as_str())?, key.lookup_hasher().hash_email(e.as_str()).to_vec())),
+            None => None,
+        };
+        let store_patch = ContactPatch {
+            name: sealed("name", patch.name.as_ref().map(|v| v.as_str()))?,
+            email,
+            phone: sealed("phone", patch.phone.as_ref().map(|v| v.as_str()))?,
+            company: sealed("company", patch.company.as_ref().map(|v| v.as_str()))?,
+            job_title: sealed("job_title", patch.job_title.as_ref().map(|v| v.as_str()))?,
+        };
+        self.inner.contacts.contact_update(tenant, contact, store_patch, self.inner.clock.now()).await?;
+        self.contact_after_change(caller, case).await
+    }
+
+    /// Sets or clears the customer's opt-out from communications.
+    pub async fn contact_set_opt_out(&self, caller: &Caller, case: CaseId, opt_out: bool) -> Result<ContactView, ServiceError> {
+        let (tenant, contact) = self.contact_for_change(caller, case, "contact.opt_out").await?;
+        self.inner.contacts.contact_set_opt_out(tenant, contact, opt_out, self.inner.clock.now()).await?;
+        self.contact_after_change(caller, case).await
+    }
+
+    /// Contacts in the caller's tenant that may receive communications.
+    pub async fn communication_recipients(
+        &self,
+        caller: &Caller,
+        purpose: RequestedPurpose,
+        page: &Page,
+    ) -> Result<Vec<ContactView>, ServiceError> {
+        let resource = caller.principal.tenant.map(|tenant| ResourceFacts {
+            tenant,
+            case: None,
+            assigned_to_caller: false,
+            contact_opted_out: false,
+        });
+        let request = AccessRequest {
+            principal: &caller.principal,
+            action: "contact.recipients",
+            purpose,
+            resource,
+            resource_id: None,
+            request_id: caller.request_id,
+        };
+        let access = self.inner.policy.authorize_communications_recipients(self.audit_sink(), request).await?;
+        let records = self.inner.contacts.contact_list_recipients(&access, page).await?;
+        let mut views = Vec::with_capacity(records.len());
+        for record in records {
+            views.push(self.contact_decrypt(record).await?);
+        }
+        Ok(views)
+    }
+}

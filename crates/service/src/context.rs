@@ -1,0 +1,145 @@
+//! The services' shared state and the caller every use case acts for.
+
+use std::sync::Arc;
+
+use supportgate_audit::{AuditSink, Decision, NewEntry, Receipt};
+use supportgate_crypto::{KeyWrapper, SigningKey};
+use supportgate_policy::{Policy, Principal};
+use supportgate_store::{ContactStore, MainStore};
+use supportgate_types::{CaseId, Clock, DataClass, RequestId, TenantId};
+
+use crate::keyring::KeyRing;
+use crate::ServiceError;
+
+/// Tunables of the use cases.
+#[derive(Clone, Debug)]
+pub struct ServicesConfig {
+    /// Lifetime of a credential when the request does not say.
+    pub default_credential_ttl: chrono::Duration,
+    /// The longest lifetime a credential may be given.
+    pub max_credential_ttl: chrono::Duration,
+}
+
+impl Default for ServicesConfig {
+    fn default() -> Self {
+        Self {
+            default_credential_ttl: chrono::Duration::hours(24),
+            max_credential_ttl: chrono::Duration::days(90),
+        }
+    }
+}
+
+/// Who is calling, established by the edge's authentication.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    /// The authenticated principal.
+    pub principal: Principal,
+    /// The request being served.
+    pub request_id: RequestId,
+}
+
+/// Every use case, over the two stores, the policy and the keys. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub main: MainStore,
+    pub contacts: ContactStore,
+    pub policy: Policy,
+    pub clock: Arc<dyn Clock>,
+    pub keys: KeyRing,
+    pub signer: SigningKey,
+    pub config: ServicesConfig,
+}
+
+/// What a logged event is about.
+pub(crate) struct Event {
+    pub action: &'static str,
+    pub data_class: DataClass,
+    pub tenant: Option<TenantId>,
+    pub resource_id: Option<String>,
+    pub case_id: Option<CaseId>,
+    pub decision: Decision,
+    pub reason: &'static str,
+}
+
+impl Services {
+    /// Assembles the services.
+    pub fn new(
+        main: MainStore,
+        contacts: ContactStore,
+        clock: Arc<dyn Clock>,
+        master_key: Arc<dyn KeyWrapper>,
+        signer: SigningKey,
+        config: ServicesConfig,
+    ) -> Services {
+        let inner = Inner {
+            main,
+            contacts,
+            policy: Policy::new(clock.clone()),
+            keys: KeyRing::new(master_key, clock.clone()),
+            clock,
+            signer,
+            config,
+        };
+        Services { inner: Arc::new(inner) }
+    }
+
+    /// The customer-data store's log, for the edge's own audited decisions.
+    pub fn audit_sink(&self) -> &dyn AuditSink {
+        &self.inner.main
+    }
+
+    /// Checks both databases answer (readiness).
+    pub async fn ping(&self) -> Result<(), ServiceError> {
+        self.inner.main.ping().await?;
+        self.inner.contacts.ping().await?;
+        Ok(())
+    }
+
+    /// Closes both pools (shutdown).
+    pub async fn close(&self) {
+        self.inner.main.close().await;
+        self.inner.contacts.close().await;
+    }
+
+    /// Logs a refusal made before any use case ran (the edge's role gate).
+    pub async fn log_role_denied(&self, caller: &Caller, action: &'static str) -> Result<(), ServiceError> {
+        self.log(
+            caller,
+            Event {
+                action,
+                data_class: DataClass::Metadata,
+                tenant: caller.principal.tenant,
+                resource_id: None,
+                case_id: None,
+                decision: Decision::Denied,
+                reason: "ROLE_DENIED",
+            },
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Appends an event for `caller` and returns once it is durable.
+    pub(crate) async fn log(&self, caller: &Caller, event: Event) -> Result<Receipt, ServiceError> {
+        let entry = NewEntry {
+            time: self.inner.clock.now(),
+            subject: Some(caller.principal.subject),
+            role: Some(caller.principal.role),
+            tenant: event.tenant,
+            action: event.action,
+            data_class: event.data_class,
+            resource_id: event.resource_id,
+            case_id: event.case_id,
+            purpose: None,
+            decision: event.decision,
+            reason: event.reason,
+            request_id: caller.request_id,
+        };
+        Ok(self.inner.main.append(entry).await?)
+    }
+}
