@@ -6,7 +6,14 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
-        "common", "admin", "case", "contact", "transfer", "session", "recording", "access_log",
+        "common",
+        "admin",
+        "case",
+        "contact",
+        "transfer",
+        "session",
+        "recording",
+        "access_log",
         "legal",
     ]
     .map(|f| format!("supportgate/v1/{f}.proto"));
@@ -19,6 +26,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     tonic_prost_build::configure()
         .bytes(".")
+        // Malformed messages are INVALID_ARGUMENT, not INTERNAL: see src/server/codec.rs.
+        .codec_path("crate::server::codec::StrictCodec")
         .compile_fds(descriptors)?;
     Ok(())
 }

@@ -1,5 +1,10 @@
 //! The generated gRPC code for `supportgate.v1` and its descriptor set.
-#![allow(missing_docs, clippy::all, clippy::pedantic, missing_debug_implementations)]
+#![allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    missing_debug_implementations
+)]
 
 tonic::include_proto!("supportgate.v1");
 

@@ -49,9 +49,7 @@ impl PurposeArg {
             Self::Marketing => Purpose::Marketing,
             Self::Advertising => Purpose::Advertising,
             Self::ThirdPartyAdvertisingTransfer => Purpose::ThirdPartyAdvertisingTransfer,
-            Self::VoluntaryLawEnforcementDisclosure => {
-                Purpose::VoluntaryLawEnforcementDisclosure
-            }
+            Self::VoluntaryLawEnforcementDisclosure => Purpose::VoluntaryLawEnforcementDisclosure,
         }
     }
 }

@@ -173,14 +173,20 @@ pub fn https_host(server: &str) -> Result<String, CliError> {
         .host()
         .filter(|host| !host.is_empty())
         .ok_or_else(|| CliError::usage(format!("invalid gateway address {server}: no host")))?;
-    Ok(host.trim_start_matches('[').trim_end_matches(']').to_owned())
+    Ok(host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned())
 }
 
 /// Reads a PEM CA certificate, checking it at least looks like one so a wrong file
 /// is reported as such rather than as a handshake failure.
 fn read_ca(path: &Path) -> Result<Certificate, CliError> {
     let pem = std::fs::read(path).map_err(|err| {
-        CliError::usage(format!("cannot read CA certificate {}: {err}", path.display()))
+        CliError::usage(format!(
+            "cannot read CA certificate {}: {err}",
+            path.display()
+        ))
     })?;
     let marker: &[u8] = b"-----BEGIN CERTIFICATE-----";
     if !pem.windows(marker.len()).any(|window| window == marker) {

@@ -96,9 +96,24 @@ mod tests {
     fn signatures_verify_only_for_their_domain_and_bytes() {
         let key = SigningKey::from_seed(&SecretKey::generate().unwrap()).unwrap();
         let sig = key.sign(SignatureDomain::Credential, b"payload");
-        assert!(verify_signature(key.public_key(), SignatureDomain::Credential, b"payload", &sig));
-        assert!(!verify_signature(key.public_key(), SignatureDomain::Checkpoint, b"payload", &sig));
-        assert!(!verify_signature(key.public_key(), SignatureDomain::Credential, b"payloaD", &sig));
+        assert!(verify_signature(
+            key.public_key(),
+            SignatureDomain::Credential,
+            b"payload",
+            &sig
+        ));
+        assert!(!verify_signature(
+            key.public_key(),
+            SignatureDomain::Checkpoint,
+            b"payload",
+            &sig
+        ));
+        assert!(!verify_signature(
+            key.public_key(),
+            SignatureDomain::Credential,
+            b"payloaD",
+            &sig
+        ));
     }
 
     #[test]
@@ -109,6 +124,8 @@ mod tests {
         let (b, again) = SigningKey::load_or_create_file(&path).unwrap();
         assert!(created && !again);
         assert_eq!(a.public_key(), b.public_key());
-        assert!(!format!("{a:?}").contains(&std::fs::read_to_string(&path).unwrap().trim().to_string()));
+        assert!(
+            !format!("{a:?}").contains(&std::fs::read_to_string(&path).unwrap().trim().to_string())
+        );
     }
 }

@@ -32,7 +32,15 @@ impl Scope {
         audit_sequence: u64,
         request_id: RequestId,
     ) -> Self {
-        Self { tenant, case, subject, role, purpose, audit_sequence, request_id }
+        Self {
+            tenant,
+            case,
+            subject,
+            role,
+            purpose,
+            audit_sequence,
+            request_id,
+        }
     }
 
     /// The tenant whose data may be read.
@@ -77,7 +85,10 @@ pub struct Access<P: Permits<C>, C: Class> {
 
 impl<P: Permits<C>, C: Class> Access<P, C> {
     pub(crate) fn mint(scope: Scope) -> Self {
-        Self { scope, _cell: PhantomData }
+        Self {
+            scope,
+            _cell: PhantomData,
+        }
     }
 }
 
@@ -181,7 +192,11 @@ pub struct MetadataAccess {
 
 impl MetadataAccess {
     pub(crate) fn mint(scope: MetadataScope, subject: SubjectId, role: Role) -> Self {
-        Self { scope, subject, role }
+        Self {
+            scope,
+            subject,
+            role,
+        }
     }
     /// The tenants covered.
     pub fn scope(&self) -> MetadataScope {

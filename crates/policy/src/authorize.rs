@@ -5,7 +5,9 @@ use std::sync::Arc;
 use supportgate_audit::{AuditError, AuditSink, Decision, NewEntry};
 use supportgate_types::{CaseId, Clock, DataClass, RequestId, Role, TenantId};
 
-use crate::access::{Access, ContactDataAccess, CustomerDataAccess, MetadataAccess, MetadataScope, Scope};
+use crate::access::{
+    Access, ContactDataAccess, CustomerDataAccess, MetadataAccess, MetadataScope, Scope,
+};
 use crate::chart::{evaluate, Verdict};
 use crate::{Communications, ContactData, Principal, Reason, RequestedPurpose};
 
@@ -77,7 +79,8 @@ impl Policy {
         sink: &dyn AuditSink,
         request: AccessRequest<'_>,
     ) -> Result<CustomerDataAccess, AuthorizeError> {
-        self.decide(sink, request, DataClass::Customer, CustomerDataAccess::mint).await
+        self.decide(sink, request, DataClass::Customer, CustomerDataAccess::mint)
+            .await
     }
 
     /// Decides a read of contact data and logs the decision before minting.
@@ -86,7 +89,8 @@ impl Policy {
         sink: &dyn AuditSink,
         request: AccessRequest<'_>,
     ) -> Result<ContactDataAccess, AuthorizeError> {
-        self.decide(sink, request, DataClass::Contact, ContactDataAccess::mint).await
+        self.decide(sink, request, DataClass::Contact, ContactDataAccess::mint)
+            .await
     }
 
     /// Decides a tenant-wide read of communication recipients: only a communications
@@ -100,7 +104,8 @@ impl Policy {
             Some(ContactDataAccess::Communications(access)) => Some(access),
             _ => None,
         };
-        self.decide(sink, request, DataClass::Contact, only_communications).await
+        self.decide(sink, request, DataClass::Contact, only_communications)
+            .await
     }
 
     async fn decide<T>(
@@ -134,7 +139,11 @@ impl Policy {
             (None, Verdict::Deny(reason)) => (Decision::Denied, reason),
             (None, Verdict::Allow(..)) => (Decision::Denied, Reason::PurposeNotPermittedForRole),
         };
-        let tenant = request.resource.as_ref().map(|r| r.tenant).or(principal.tenant);
+        let tenant = request
+            .resource
+            .as_ref()
+            .map(|r| r.tenant)
+            .or(principal.tenant);
         let entry = NewEntry {
             time: self.clock.now(),
             subject: Some(principal.subject),
@@ -151,7 +160,10 @@ impl Policy {
         };
         let receipt = sink.append(entry).await?;
         let Some((purpose, _, resource)) = allowed else {
-            return Err(AuthorizeError::Denied(Denial { reason, audit_sequence: receipt.sequence }));
+            return Err(AuthorizeError::Denied(Denial {
+                reason,
+                audit_sequence: receipt.sequence,
+            }));
         };
         let scope = Scope::new(
             resource.tenant,
@@ -207,10 +219,15 @@ impl Policy {
         };
         let receipt = sink.append(entry).await?;
         match outcome {
-            Ok(scope) => Ok(MetadataAccess::mint(scope, principal.subject, principal.role)),
-            Err(reason) => {
-                Err(AuthorizeError::Denied(Denial { reason, audit_sequence: receipt.sequence }))
-            }
+            Ok(scope) => Ok(MetadataAccess::mint(
+                scope,
+                principal.subject,
+                principal.role,
+            )),
+            Err(reason) => Err(AuthorizeError::Denied(Denial {
+                reason,
+                audit_sequence: receipt.sequence,
+            })),
         }
     }
 }

@@ -3,13 +3,15 @@
 use supportgate_audit::Decision;
 use supportgate_crypto::KeyClass;
 use supportgate_policy::{AccessRequest, Grant, RequestedPurpose, ResourceFacts};
-use supportgate_store::{CaseFilter, CaseMeta, CaseState, ContactRecord, ContactSealed, NewCase, Page, StoreError};
+use supportgate_store::{
+    CaseFilter, CaseMeta, CaseState, ContactRecord, ContactSealed, NewCase, Page, StoreError,
+};
 use supportgate_types::{CaseId, ContactId, DataClass, Role, SubjectId};
 
 use crate::context::Event;
 use crate::sealing::{open, seal};
 use crate::views::ContactInput;
-use crate::{CaseView, Caller, NewCaseInput, ServiceError, Services};
+use crate::{Caller, CaseView, NewCaseInput, ServiceError, Services};
 
 /// The summary's field name in its AAD.
 const SUMMARY: &str = "summary";
@@ -22,13 +24,19 @@ impl Services {
         caller: &Caller,
         case: CaseId,
     ) -> Result<Option<(CaseMeta, ResourceFacts)>, ServiceError> {
-        let Some(tenant) = caller.principal.tenant else { return Ok(None) };
+        let Some(tenant) = caller.principal.tenant else {
+            return Ok(None);
+        };
         let meta = match self.inner.main.case_meta_get(tenant, case).await {
             Ok(meta) => meta,
             Err(StoreError::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        let opted_out = self.inner.contacts.contact_opted_out(meta.tenant, meta.contact).await?;
+        let opted_out = self
+            .inner
+            .contacts
+            .contact_opted_out(meta.tenant, meta.contact)
+            .await?;
         let facts = ResourceFacts {
             tenant: meta.tenant,
             case: Some(meta.id),
@@ -39,9 +47,17 @@ impl Services {
     }
 
     /// Opens a case for the calling customer; reuses the tenant's contact with the same e-mail.
-    pub async fn case_open(&self, caller: &Caller, input: NewCaseInput) -> Result<CaseMeta, ServiceError> {
-        let (Role::Customer, Some(tenant)) = (caller.principal.role, caller.principal.tenant) else {
-            return Err(ServiceError::Denied { reason: "ROLE_DENIED", message: "only customers open cases".into() });
+    pub async fn case_open(
+        &self,
+        caller: &Caller,
+        input: NewCaseInput,
+    ) -> Result<CaseMeta, ServiceError> {
+        let (Role::Customer, Some(tenant)) = (caller.principal.role, caller.principal.tenant)
+        else {
+            return Err(ServiceError::Denied {
+                reason: "ROLE_DENIED",
+                message: "only customers open cases".into(),
+            });
         };
         let case = CaseId::new();
         self.log(
@@ -58,7 +74,11 @@ impl Services {
         )
         .await?;
         let contact = self.contact_find_or_create(tenant, &input.contact).await?;
-        let key = self.inner.keys.current(&self.inner.main, tenant, KeyClass::Customer).await?;
+        let key = self
+            .inner
+            .keys
+            .current(&self.inner.main, tenant, KeyClass::Customer)
+            .await?;
         let new = NewCase {
             id: case,
             tenant,
@@ -77,9 +97,16 @@ impl Services {
         input: &ContactInput,
     ) -> Result<ContactId, ServiceError> {
         let store = &self.inner.contacts;
-        let key = self.inner.keys.current(store, tenant, KeyClass::Contact).await?;
+        let key = self
+            .inner
+            .keys
+            .current(store, tenant, KeyClass::Contact)
+            .await?;
         let email_hash = key.lookup_hasher().hash_email(input.email.as_str());
-        if let Some(existing) = store.contact_find_by_email_hash(tenant, &email_hash).await? {
+        if let Some(existing) = store
+            .contact_find_by_email_hash(tenant, &email_hash)
+            .await?
+        {
             return Ok(existing);
         }
         let id = ContactId::new();
@@ -127,9 +154,19 @@ impl Services {
             request_id: caller.request_id,
         };
         let sink = self.audit_sink();
-        let customer = self.inner.policy.authorize_customer_data(sink, request("case.get")).await?;
-        let contact = self.inner.policy.authorize_contact_data(sink, request("case.get.contact")).await?;
-        let meta = found.map(|(meta, _)| meta).ok_or(ServiceError::NotFound { what: "case" })?;
+        let customer = self
+            .inner
+            .policy
+            .authorize_customer_data(sink, request("case.get"))
+            .await?;
+        let contact = self
+            .inner
+            .policy
+            .authorize_contact_data(sink, request("case.get.contact"))
+            .await?;
+        let meta = found
+            .map(|(meta, _)| meta)
+            .ok_or(ServiceError::NotFound { what: "case" })?;
         let sealed = self.inner.main.case_summary_get(&customer).await?;
         let scope = customer.scope();
         let summary = open(
@@ -143,7 +180,11 @@ impl Services {
         )
         .await?;
         let contact = self.contact_open(&contact, meta.contact).await?;
-        Ok(CaseView { meta, summary, contact })
+        Ok(CaseView {
+            meta,
+            summary,
+            contact,
+        })
     }
 
     /// Lists case metadata: customers and quality staff see their tenant, engineers the
@@ -157,25 +198,46 @@ impl Services {
         let access = self
             .inner
             .policy
-            .authorize_metadata(self.audit_sink(), &caller.principal, "case.list", None, caller.request_id)
+            .authorize_metadata(
+                self.audit_sink(),
+                &caller.principal,
+                "case.list",
+                None,
+                caller.request_id,
+            )
             .await?;
-        let assigned_to = (caller.principal.role == Role::SupportEngineer).then_some(caller.principal.subject);
+        let assigned_to =
+            (caller.principal.role == Role::SupportEngineer).then_some(caller.principal.subject);
         let filter = CaseFilter { state, assigned_to };
         Ok(self.inner.main.case_list(&access, &filter, page).await?)
     }
 
     /// Assigns a support engineer of the case's tenant to the case.
-    pub async fn case_assign(&self, caller: &Caller, case: CaseId, engineer: SubjectId) -> Result<CaseMeta, ServiceError> {
+    pub async fn case_assign(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+        engineer: SubjectId,
+    ) -> Result<CaseMeta, ServiceError> {
         let access = self
             .inner
             .policy
-            .authorize_metadata(self.audit_sink(), &caller.principal, "case.assign", None, caller.request_id)
+            .authorize_metadata(
+                self.audit_sink(),
+                &caller.principal,
+                "case.assign",
+                None,
+                caller.request_id,
+            )
             .await?;
         let meta = self.inner.main.case_meta_find(&access, case).await?;
         let subject = match self.inner.main.subject_get(engineer).await {
             Ok(subject) => subject,
             Err(StoreError::NotFound { .. }) => {
-                return Err(ServiceError::invalid("ENGINEER_UNKNOWN", "no such engineer"))
+                return Err(ServiceError::invalid(
+                    "ENGINEER_UNKNOWN",
+                    "no such engineer",
+                ))
             }
             Err(e) => return Err(e.into()),
         };
@@ -185,17 +247,34 @@ impl Services {
                 message: "only a support_engineer of the case's tenant can be assigned".into(),
             });
         }
-        self.log(caller, case_event("case.assign", &meta, engineer.to_string())).await?;
-        self.inner.main.case_assign(meta.tenant, case, engineer, self.inner.clock.now()).await?;
+        self.log(
+            caller,
+            case_event("case.assign", &meta, engineer.to_string()),
+        )
+        .await?;
+        self.inner
+            .main
+            .case_assign(meta.tenant, case, engineer, self.inner.clock.now())
+            .await?;
         Ok(self.inner.main.case_meta_get(meta.tenant, case).await?)
     }
 
     /// Closes a case: its customer, an assigned engineer, or an operator.
-    pub async fn case_close(&self, caller: &Caller, case: CaseId) -> Result<CaseMeta, ServiceError> {
+    pub async fn case_close(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+    ) -> Result<CaseMeta, ServiceError> {
         let access = self
             .inner
             .policy
-            .authorize_metadata(self.audit_sink(), &caller.principal, "case.close", None, caller.request_id)
+            .authorize_metadata(
+                self.audit_sink(),
+                &caller.principal,
+                "case.close",
+                None,
+                caller.request_id,
+            )
             .await?;
         let meta = self.inner.main.case_meta_find(&access, case).await?;
         let principal = &caller.principal;
@@ -211,11 +290,17 @@ impl Services {
             self.log(caller, denied).await?;
             return Err(ServiceError::Denied {
                 reason: "NOT_ASSIGNED",
-                message: "only the case's customer, an assigned engineer or an operator can close it".into(),
+                message:
+                    "only the case's customer, an assigned engineer or an operator can close it"
+                        .into(),
             });
         }
-        self.log(caller, case_event("case.close", &meta, case.to_string())).await?;
-        self.inner.main.case_close(meta.tenant, case, self.inner.clock.now()).await?;
+        self.log(caller, case_event("case.close", &meta, case.to_string()))
+            .await?;
+        self.inner
+            .main
+            .case_close(meta.tenant, case, self.inner.clock.now())
+            .await?;
         Ok(self.inner.main.case_meta_get(meta.tenant, case).await?)
     }
 }

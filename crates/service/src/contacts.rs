@@ -27,7 +27,16 @@ impl Services {
         let field = |name: &'static str, sealed: Vec<u8>| {
             let id = id.clone();
             async move {
-                open(&self.inner.keys, &self.inner.contacts, record.tenant, KeyClass::Contact, &id, name, &sealed).await
+                open(
+                    &self.inner.keys,
+                    &self.inner.contacts,
+                    record.tenant,
+                    KeyClass::Contact,
+                    &id,
+                    name,
+                    &sealed,
+                )
+                .await
             }
         };
         let s = record.sealed;
@@ -60,8 +69,14 @@ impl Services {
             resource_id: found.as_ref().map(|(meta, _)| meta.contact.to_string()),
             request_id: caller.request_id,
         };
-        let grant = self.inner.policy.authorize_contact_data(self.audit_sink(), request).await?;
-        let meta = found.map(|(meta, _)| meta).ok_or(ServiceError::NotFound { what: "case" })?;
+        let grant = self
+            .inner
+            .policy
+            .authorize_contact_data(self.audit_sink(), request)
+            .await?;
+        let meta = found
+            .map(|(meta, _)| meta)
+            .ok_or(ServiceError::NotFound { what: "case" })?;
         self.contact_open(&grant, meta.contact).await
     }
 
@@ -84,7 +99,11 @@ impl Services {
             tenant,
             resource_id: contact.map(|c| c.to_string()),
             case_id: found.as_ref().map(|(meta, _)| meta.id),
-            decision: if allowed { Decision::Allowed } else { Decision::Denied },
+            decision: if allowed {
+                Decision::Allowed
+            } else {
+                Decision::Denied
+            },
             reason: if allowed { "OWN_CONTACT" } else { "NOT_FOUND" },
         };
         self.log(caller, event).await?;
@@ -95,9 +114,17 @@ impl Services {
     }
 
     /// Reads back a contact after the customer changed it (logged as their own read).
-    async fn contact_after_change(&self, caller: &Caller, case: CaseId) -> Result<ContactView, ServiceError> {
-        self.contact_get(caller, case, RequestedPurpose::Named(supportgate_types::PurposeCode::ProvideSupport))
-            .await
+    async fn contact_after_change(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+    ) -> Result<ContactView, ServiceError> {
+        self.contact_get(
+            caller,
+            case,
+            RequestedPurpose::Named(supportgate_types::PurposeCode::ProvideSupport),
+        )
+        .await
     }
 
     /// Applies the customer's correction of their contact data.
@@ -108,14 +135,28 @@ impl Services {
         patch: ContactPatchInput,
     ) -> Result<ContactView, ServiceError> {
         if patch.is_empty() {
-            return Err(ServiceError::invalid("NOTHING_TO_CORRECT", "give at least one field to correct"));
+            return Err(ServiceError::invalid(
+                "NOTHING_TO_CORRECT",
+                "give at least one field to correct",
+            ));
         }
-        let (tenant, contact) = self.contact_for_change(caller, case, "contact.correct").await?;
-        let key = self.inner.keys.current(&self.inner.contacts, tenant, KeyClass::Contact).await?;
+        let (tenant, contact) = self
+            .contact_for_change(caller, case, "contact.correct")
+            .await?;
+        let key = self
+            .inner
+            .keys
+            .current(&self.inner.contacts, tenant, KeyClass::Contact)
+            .await?;
         let record = contact.to_string();
-        let sealed = |field: &str, value: Option<&str>| value.map(|v| seal(&key, &record, field, v)).transpose();
+        let sealed = |field: &str, value: Option<&str>| {
+            value.map(|v| seal(&key, &record, field, v)).transpose()
+        };
         let email = match &patch.email {
-            Some(e) => Some((seal(&key, &record, "email", e.as_str())?, key.lookup_hasher().hash_email(e.as_str()).to_vec())),
+            Some(e) => Some((
+                seal(&key, &record, "email", e.as_str())?,
+                key.lookup_hasher().hash_email(e.as_str()).to_vec(),
+            )),
             None => None,
         };
         let store_patch = ContactPatch {
@@ -125,14 +166,27 @@ impl Services {
             company: sealed("company", patch.company.as_ref().map(|v| v.as_str()))?,
             job_title: sealed("job_title", patch.job_title.as_ref().map(|v| v.as_str()))?,
         };
-        self.inner.contacts.contact_update(tenant, contact, store_patch, self.inner.clock.now()).await?;
+        self.inner
+            .contacts
+            .contact_update(tenant, contact, store_patch, self.inner.clock.now())
+            .await?;
         self.contact_after_change(caller, case).await
     }
 
     /// Sets or clears the customer's opt-out from communications.
-    pub async fn contact_set_opt_out(&self, caller: &Caller, case: CaseId, opt_out: bool) -> Result<ContactView, ServiceError> {
-        let (tenant, contact) = self.contact_for_change(caller, case, "contact.opt_out").await?;
-        self.inner.contacts.contact_set_opt_out(tenant, contact, opt_out, self.inner.clock.now()).await?;
+    pub async fn contact_set_opt_out(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+        opt_out: bool,
+    ) -> Result<ContactView, ServiceError> {
+        let (tenant, contact) = self
+            .contact_for_change(caller, case, "contact.opt_out")
+            .await?;
+        self.inner
+            .contacts
+            .contact_set_opt_out(tenant, contact, opt_out, self.inner.clock.now())
+            .await?;
         self.contact_after_change(caller, case).await
     }
 
@@ -157,8 +211,16 @@ impl Services {
             resource_id: None,
             request_id: caller.request_id,
         };
-        let access = self.inner.policy.authorize_communications_recipients(self.audit_sink(), request).await?;
-        let records = self.inner.contacts.contact_list_recipients(&access, page).await?;
+        let access = self
+            .inner
+            .policy
+            .authorize_communications_recipients(self.audit_sink(), request)
+            .await?;
+        let records = self
+            .inner
+            .contacts
+            .contact_list_recipients(&access, page)
+            .await?;
         let mut views = Vec::with_capacity(records.len());
         for record in records {
             views.push(self.contact_decrypt(record).await?);

@@ -6,7 +6,7 @@ use supportgate_audit::{AuditSink, Decision, NewEntry, Receipt};
 use supportgate_crypto::{KeyWrapper, SigningKey};
 use supportgate_policy::{Policy, Principal};
 use supportgate_store::{ContactStore, MainStore};
-use supportgate_types::{CaseId, Clock, DataClass, RequestId, TenantId};
+use supportgate_types::{CaseId, Clock, DataClass, PurposeCode, RequestId, TenantId};
 
 use crate::keyring::KeyRing;
 use crate::ServiceError;
@@ -55,6 +55,19 @@ pub(crate) struct Inner {
     pub config: ServicesConfig,
 }
 
+/// What the edge knows about a request it refused by role, for the log.
+#[derive(Clone, Debug)]
+pub struct Refusal {
+    /// The RPC that was refused.
+    pub action: &'static str,
+    /// The case the request named, if any.
+    pub case: Option<CaseId>,
+    /// The purpose the request named, if any.
+    pub purpose: Option<PurposeCode>,
+    /// The class of data the RPC touches.
+    pub data_class: DataClass,
+}
+
 /// What a logged event is about.
 pub(crate) struct Event {
     pub action: &'static str,
@@ -85,7 +98,9 @@ impl Services {
             signer,
             config,
         };
-        Services { inner: Arc::new(inner) }
+        Services {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The customer-data store's log, for the edge's own audited decisions.
@@ -107,21 +122,53 @@ impl Services {
     }
 
     /// Logs a refusal made before any use case ran (the edge's role gate).
-    pub async fn log_role_denied(&self, caller: &Caller, action: &'static str) -> Result<(), ServiceError> {
-        self.log(
-            caller,
-            Event {
-                action,
-                data_class: DataClass::Metadata,
-                tenant: caller.principal.tenant,
-                resource_id: None,
-                case_id: None,
-                decision: Decision::Denied,
-                reason: "ROLE_DENIED",
-            },
-        )
-        .await
-        .map(|_| ())
+    pub async fn log_role_denied(
+        &self,
+        caller: &Caller,
+        refusal: Refusal,
+    ) -> Result<(), ServiceError> {
+        let entry = NewEntry {
+            time: self.inner.clock.now(),
+            subject: Some(caller.principal.subject),
+            role: Some(caller.principal.role),
+            tenant: caller.principal.tenant,
+            action: refusal.action,
+            data_class: refusal.data_class,
+            resource_id: refusal.case.map(|c| c.to_string()),
+            case_id: refusal.case,
+            purpose: refusal.purpose,
+            decision: Decision::Denied,
+            reason: "ROLE_DENIED",
+            request_id: caller.request_id,
+        };
+        self.inner.main.append(entry).await?;
+        Ok(())
+    }
+
+    /// Logs a request refused because its credential did not authenticate; nobody is
+    /// named, since an unauthenticated claim proves nothing.
+    pub async fn log_unauthenticated(
+        &self,
+        action: &'static str,
+        reason: &'static str,
+        request_id: RequestId,
+    ) -> Result<(), ServiceError> {
+        let entry = NewEntry {
+            time: self.inner.clock.now(),
+            subject: None,
+            role: None,
+            tenant: None,
+            action,
+            data_class: DataClass::Metadata,
+            resource_id: None,
+            case_id: None,
+            purpose: None,
+            decision: Decision::Denied,
+            reason,
+            request_id,
+        };
+        self.inner.main.append(entry).await?;
+        Ok(())
     }
 
     /// Appends an event for `caller` and returns once it is durable.

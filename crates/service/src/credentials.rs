@@ -56,7 +56,9 @@ impl std::fmt::Debug for IssuedToken {
 }
 
 fn token_hash(token: &str) -> Vec<u8> {
-    ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref().to_vec()
+    ring::digest::digest(&ring::digest::SHA256, token.as_bytes())
+        .as_ref()
+        .to_vec()
 }
 
 fn unauthenticated(reason: &'static str, message: &'static str) -> ServiceError {
@@ -66,19 +68,35 @@ fn unauthenticated(reason: &'static str, message: &'static str) -> ServiceError 
 pub(crate) fn sign_token(signer: &SigningKey, claims_json: &[u8]) -> String {
     let payload = URL_SAFE_NO_PAD.encode(claims_json);
     let signature = signer.sign(SignatureDomain::Credential, payload.as_bytes());
-    format!("{TOKEN_PREFIX}{payload}.{}", URL_SAFE_NO_PAD.encode(signature))
+    format!(
+        "{TOKEN_PREFIX}{payload}.{}",
+        URL_SAFE_NO_PAD.encode(signature)
+    )
 }
 
 fn parse_claims(signer: &SigningKey, token: &str) -> Result<Claims, ServiceError> {
-    let malformed = || unauthenticated("CREDENTIAL_MALFORMED", "the credential is not a supportgate token");
+    let malformed = || {
+        unauthenticated(
+            "CREDENTIAL_MALFORMED",
+            "the credential is not a supportgate token",
+        )
+    };
     if token.len() > MAX_TOKEN_LEN {
         return Err(malformed());
     }
     let rest = token.strip_prefix(TOKEN_PREFIX).ok_or_else(malformed)?;
     let (payload, signature) = rest.split_once('.').ok_or_else(malformed)?;
     let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| malformed())?;
-    if !verify_signature(signer.public_key(), SignatureDomain::Credential, payload.as_bytes(), &signature) {
-        return Err(unauthenticated("CREDENTIAL_INVALID", "the credential's signature is not valid"));
+    if !verify_signature(
+        signer.public_key(),
+        SignatureDomain::Credential,
+        payload.as_bytes(),
+        &signature,
+    ) {
+        return Err(unauthenticated(
+            "CREDENTIAL_INVALID",
+            "the credential's signature is not valid",
+        ));
     }
     let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| malformed())?;
     serde_json::from_slice(&json).map_err(|_| malformed())
@@ -124,18 +142,30 @@ impl Services {
             revoked_at: None,
         };
         self.inner.main.credential_insert(&record).await?;
-        Ok(IssuedToken { credential_id: id, token, expires_at })
+        Ok(IssuedToken {
+            credential_id: id,
+            token,
+            expires_at,
+        })
     }
 
     /// Establishes who presents `token`: signature, expiry, revocation, and that the
     /// subject still exists with the role and tenant the token claims. Fails closed.
     pub async fn authenticate(&self, token: &str) -> Result<Principal, ServiceError> {
         let claims = parse_claims(&self.inner.signer, token.trim())?;
-        let malformed = || unauthenticated("CREDENTIAL_MALFORMED", "the credential is not a supportgate token");
+        let malformed = || {
+            unauthenticated(
+                "CREDENTIAL_MALFORMED",
+                "the credential is not a supportgate token",
+            )
+        };
         let id = CredentialId::parse(&claims.cid).map_err(|_| malformed())?;
         let subject_id = SubjectId::parse(&claims.sub).map_err(|_| malformed())?;
         if claims.exp <= self.inner.clock.now().timestamp() {
-            return Err(unauthenticated("CREDENTIAL_EXPIRED", "the credential has expired; ask for a new one"));
+            return Err(unauthenticated(
+                "CREDENTIAL_EXPIRED",
+                "the credential has expired; ask for a new one",
+            ));
         }
         let revoked = || unauthenticated("CREDENTIAL_REVOKED", "the credential has been revoked");
         let record = match self.inner.main.credential_get(id).await {
@@ -147,15 +177,54 @@ impl Services {
             return Err(revoked());
         }
         if !constant_time_eq(&record.token_hash, &token_hash(token.trim())) {
-            return Err(unauthenticated("CREDENTIAL_INVALID", "the credential does not match its record"));
+            return Err(unauthenticated(
+                "CREDENTIAL_INVALID",
+                "the credential does not match its record",
+            ));
         }
-        let subject = self.inner.main.subject_get(subject_id).await.map_err(|_| revoked())?;
-        let claimed_tenant = claims.ten.as_deref().map(TenantId::parse).transpose().map_err(|_| malformed())?;
+        let subject = self
+            .inner
+            .main
+            .subject_get(subject_id)
+            .await
+            .map_err(|_| revoked())?;
+        let claimed_tenant = claims
+            .ten
+            .as_deref()
+            .map(TenantId::parse)
+            .transpose()
+            .map_err(|_| malformed())?;
         let claimed_role = Role::parse(&claims.role).map_err(|_| malformed())?;
         if subject.role != claimed_role || subject.tenant != claimed_tenant {
             return Err(revoked());
         }
-        Ok(Principal { subject: subject.id, role: subject.role, tenant: subject.tenant, credential: Some(id) })
+        Ok(Principal {
+            subject: subject.id,
+            role: subject.role,
+            tenant: subject.tenant,
+            credential: Some(id),
+        })
+    }
+
+    /// Establishes who presents a client certificate the TLS layer verified: the subject
+    /// it names must exist; role and tenant come from its record, never the certificate.
+    pub async fn authenticate_certificate(
+        &self,
+        subject: SubjectId,
+    ) -> Result<Principal, ServiceError> {
+        match self.inner.main.subject_get(subject).await {
+            Ok(record) => Ok(Principal {
+                subject: record.id,
+                role: record.role,
+                tenant: record.tenant,
+                credential: None,
+            }),
+            Err(StoreError::NotFound { .. }) => Err(unauthenticated(
+                "CERTIFICATE_UNKNOWN_SUBJECT",
+                "the client certificate names a subject this gateway does not know",
+            )),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

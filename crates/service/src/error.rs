@@ -62,7 +62,10 @@ pub enum ServiceError {
 
 impl ServiceError {
     pub(crate) fn invalid(reason: &'static str, message: impl Into<String>) -> Self {
-        ServiceError::Invalid { reason, message: message.into() }
+        ServiceError::Invalid {
+            reason,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
@@ -103,11 +106,15 @@ impl From<AuditError> for ServiceError {
 /// A policy refusal becomes the precise error its reason calls for.
 pub(crate) fn from_denial(reason: Reason) -> ServiceError {
     match reason {
-        Reason::PurposeRequired | Reason::PurposeUnknown => {
-            ServiceError::Invalid { reason: reason.as_str(), message: reason.message().to_owned() }
-        }
+        Reason::PurposeRequired | Reason::PurposeUnknown => ServiceError::Invalid {
+            reason: reason.as_str(),
+            message: reason.message().to_owned(),
+        },
         Reason::NotFound => ServiceError::NotFound { what: "case" },
-        _ => ServiceError::Denied { reason: reason.as_str(), message: reason.message().to_owned() },
+        _ => ServiceError::Denied {
+            reason: reason.as_str(),
+            message: reason.message().to_owned(),
+        },
     }
 }
 

@@ -2,7 +2,9 @@
 
 use supportgate_audit::{Decision, NewEntry};
 use supportgate_store::{CredentialRecord, Page, SubjectFilter, SubjectRecord, TenantRecord};
-use supportgate_types::{CredentialId, DataClass, RequestId, Role, SubjectId, SubjectName, TenantId, TenantName};
+use supportgate_types::{
+    CredentialId, DataClass, RequestId, Role, SubjectId, SubjectName, TenantId, TenantName,
+};
 
 use crate::context::Event;
 use crate::{Caller, IssuedToken, ServiceError, Services};
@@ -35,16 +37,36 @@ fn check_admin_scope(caller: &Caller, tenant: Option<TenantId>) -> Result<(), Se
 
 impl Services {
     /// Creates a tenant.
-    pub async fn tenant_create(&self, caller: &Caller, name: TenantName) -> Result<TenantRecord, ServiceError> {
+    pub async fn tenant_create(
+        &self,
+        caller: &Caller,
+        name: TenantName,
+    ) -> Result<TenantRecord, ServiceError> {
         check_admin_scope(caller, None)?;
-        let tenant = TenantRecord { id: TenantId::new(), name: name.into_string(), created_at: self.inner.clock.now() };
-        self.log(caller, admin_event("admin.tenant.create", Some(tenant.id), tenant.id.to_string())).await?;
+        let tenant = TenantRecord {
+            id: TenantId::new(),
+            name: name.into_string(),
+            created_at: self.inner.clock.now(),
+        };
+        self.log(
+            caller,
+            admin_event(
+                "admin.tenant.create",
+                Some(tenant.id),
+                tenant.id.to_string(),
+            ),
+        )
+        .await?;
         self.inner.main.tenant_create(&tenant).await?;
         Ok(tenant)
     }
 
     /// Lists tenants (a tenant-bound operator sees only theirs).
-    pub async fn tenant_list(&self, caller: &Caller, page: &Page) -> Result<Vec<TenantRecord>, ServiceError> {
+    pub async fn tenant_list(
+        &self,
+        caller: &Caller,
+        page: &Page,
+    ) -> Result<Vec<TenantRecord>, ServiceError> {
         if let Some(own) = caller.principal.tenant {
             let tenant = self.inner.main.tenant_get(own).await?;
             let first_page = page.after.is_none();
@@ -79,7 +101,11 @@ impl Services {
             name: name.into_string(),
             created_at: self.inner.clock.now(),
         };
-        self.log(caller, admin_event("admin.subject.create", tenant, subject.id.to_string())).await?;
+        self.log(
+            caller,
+            admin_event("admin.subject.create", tenant, subject.id.to_string()),
+        )
+        .await?;
         self.inner.main.subject_create(&subject).await?;
         let token = self.issue_credential(&subject, ttl).await?;
         Ok((subject, token))
@@ -93,18 +119,39 @@ impl Services {
         ttl: Option<chrono::Duration>,
     ) -> Result<IssuedToken, ServiceError> {
         let record = self.inner.main.subject_get(subject).await?;
-        check_admin_scope(caller, record.tenant).map_err(|_| ServiceError::NotFound { what: "subject" })?;
-        self.log(caller, admin_event("admin.credential.issue", record.tenant, subject.to_string())).await?;
+        check_admin_scope(caller, record.tenant)
+            .map_err(|_| ServiceError::NotFound { what: "subject" })?;
+        self.log(
+            caller,
+            admin_event("admin.credential.issue", record.tenant, subject.to_string()),
+        )
+        .await?;
         self.issue_credential(&record, ttl).await
     }
 
     /// Revokes a credential at once.
-    pub async fn credential_revoke(&self, caller: &Caller, credential: CredentialId) -> Result<(), ServiceError> {
+    pub async fn credential_revoke(
+        &self,
+        caller: &Caller,
+        credential: CredentialId,
+    ) -> Result<(), ServiceError> {
         let record = self.inner.main.credential_get(credential).await?;
         let subject = self.inner.main.subject_get(record.subject).await?;
-        check_admin_scope(caller, subject.tenant).map_err(|_| ServiceError::NotFound { what: "credential" })?;
-        self.log(caller, admin_event("admin.credential.revoke", subject.tenant, credential.to_string())).await?;
-        self.inner.main.credential_revoke(credential, self.inner.clock.now()).await?;
+        check_admin_scope(caller, subject.tenant)
+            .map_err(|_| ServiceError::NotFound { what: "credential" })?;
+        self.log(
+            caller,
+            admin_event(
+                "admin.credential.revoke",
+                subject.tenant,
+                credential.to_string(),
+            ),
+        )
+        .await?;
+        self.inner
+            .main
+            .credential_revoke(credential, self.inner.clock.now())
+            .await?;
         Ok(())
     }
 
@@ -123,8 +170,15 @@ impl Services {
     }
 
     /// The caller's own subject and credential.
-    pub async fn whoami(&self, caller: &Caller) -> Result<(SubjectRecord, Option<CredentialRecord>), ServiceError> {
-        let subject = self.inner.main.subject_get(caller.principal.subject).await?;
+    pub async fn whoami(
+        &self,
+        caller: &Caller,
+    ) -> Result<(SubjectRecord, Option<CredentialRecord>), ServiceError> {
+        let subject = self
+            .inner
+            .main
+            .subject_get(caller.principal.subject)
+            .await?;
         let credential = match caller.principal.credential {
             Some(id) => Some(self.inner.main.credential_get(id).await?),
             None => None,
@@ -147,8 +201,22 @@ impl Services {
                 }
             }
         }
-        let filter = SubjectFilter { tenant: None, role: Some(Role::Admin), name: Some(BOOTSTRAP_ADMIN.into()) };
-        let found = self.inner.main.subject_list(&filter, &Page { limit: 10, after: None }).await?;
+        let filter = SubjectFilter {
+            tenant: None,
+            role: Some(Role::Admin),
+            name: Some(BOOTSTRAP_ADMIN.into()),
+        };
+        let found = self
+            .inner
+            .main
+            .subject_list(
+                &filter,
+                &Page {
+                    limit: 10,
+                    after: None,
+                },
+            )
+            .await?;
         let admin = match found.into_iter().find(|s| s.tenant.is_none()) {
             Some(admin) => admin,
             None => {

@@ -21,13 +21,19 @@ pub(crate) struct KeyRing {
 
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyRing").field("master", &self.master.key_id()).finish_non_exhaustive()
+        f.debug_struct("KeyRing")
+            .field("master", &self.master.key_id())
+            .finish_non_exhaustive()
     }
 }
 
 impl KeyRing {
     pub(crate) fn new(master: Arc<dyn KeyWrapper>, clock: Arc<dyn Clock>) -> Self {
-        Self { master, clock, cache: RwLock::default() }
+        Self {
+            master,
+            clock,
+            cache: RwLock::default(),
+        }
     }
 
     /// The newest key for a tenant and class, creating version 1 if there is none.
@@ -40,13 +46,19 @@ impl KeyRing {
         if let Some(sealed) = store.tenant_key_latest(tenant, class.as_str()).await? {
             return self.unwrap_cached(tenant, class, &sealed).await;
         }
-        let key = TenantKey::generate(&tenant.to_string(), class, 1).map_err(ServiceError::internal)?;
+        let key =
+            TenantKey::generate(&tenant.to_string(), class, 1).map_err(ServiceError::internal)?;
         let sealed = SealedKey {
             version: 1,
-            wrapped: key.wrap_with(self.master.as_ref()).map_err(ServiceError::internal)?,
+            wrapped: key
+                .wrap_with(self.master.as_ref())
+                .map_err(ServiceError::internal)?,
             master_key: self.master.key_id().to_owned(),
         };
-        match store.tenant_key_insert(tenant, class.as_str(), &sealed, self.clock.as_ref()).await {
+        match store
+            .tenant_key_insert(tenant, class.as_str(), &sealed, self.clock.as_ref())
+            .await
+        {
             Ok(()) => {}
             // Another request created it first: use theirs.
             Err(StoreError::Conflict { .. }) => {
@@ -56,7 +68,10 @@ impl KeyRing {
             Err(e) => return Err(e.into()),
         }
         let key = Arc::new(key);
-        self.cache.write().await.insert((tenant, class.as_str(), 1), key.clone());
+        self.cache
+            .write()
+            .await
+            .insert((tenant, class.as_str(), 1), key.clone());
         Ok(key)
     }
 
@@ -68,10 +83,17 @@ impl KeyRing {
         class: KeyClass,
         version: u32,
     ) -> Result<Arc<TenantKey>, ServiceError> {
-        if let Some(key) = self.cache.read().await.get(&(tenant, class.as_str(), version)) {
+        if let Some(key) = self
+            .cache
+            .read()
+            .await
+            .get(&(tenant, class.as_str(), version))
+        {
             return Ok(key.clone());
         }
-        let sealed = store.tenant_key_get(tenant, class.as_str(), version).await?;
+        let sealed = store
+            .tenant_key_get(tenant, class.as_str(), version)
+            .await?;
         self.unwrap_cached(tenant, class, &sealed).await
     }
 

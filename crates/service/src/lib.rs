@@ -20,8 +20,10 @@ mod log;
 mod sealing;
 mod views;
 
-pub use context::{Caller, Services, ServicesConfig};
+pub use context::{Caller, Refusal, Services, ServicesConfig};
 pub use credentials::{IssuedToken, TOKEN_PREFIX};
 pub use error::ServiceError;
+pub use supportgate_store::{
+    CaseFilter, CaseMeta, CaseState, EntryFilter, Page, SubjectFilter, SubjectRecord, TenantRecord,
+};
 pub use views::{CaseView, ContactInput, ContactPatchInput, ContactView, NewCaseInput};
-pub use supportgate_store::{CaseFilter, CaseMeta, CaseState, EntryFilter, Page, SubjectFilter, SubjectRecord, TenantRecord};

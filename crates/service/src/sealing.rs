@@ -8,9 +8,20 @@ use crate::keyring::KeyRing;
 use crate::ServiceError;
 
 /// Seals `plaintext` as field `field` of record `record` in `tenant`.
-pub(crate) fn seal(key: &TenantKey, record: &str, field: &str, plaintext: &str) -> Result<Vec<u8>, ServiceError> {
-    let aad = FieldAad { tenant: key.tenant(), record_id: record, field };
-    key.field_cipher().seal(&aad, plaintext.as_bytes()).map_err(ServiceError::internal)
+pub(crate) fn seal(
+    key: &TenantKey,
+    record: &str,
+    field: &str,
+    plaintext: &str,
+) -> Result<Vec<u8>, ServiceError> {
+    let aad = FieldAad {
+        tenant: key.tenant(),
+        record_id: record,
+        field,
+    };
+    key.field_cipher()
+        .seal(&aad, plaintext.as_bytes())
+        .map_err(ServiceError::internal)
 }
 
 /// Opens a sealed field, finding the key version it was sealed under.
@@ -26,7 +37,14 @@ pub(crate) async fn open(
     let version = FieldCipher::key_version_of(sealed).map_err(ServiceError::internal)?;
     let key = keys.version(store, tenant, class, version).await?;
     let tenant = tenant.to_string();
-    let aad = FieldAad { tenant: &tenant, record_id: record, field };
-    let plain = key.field_cipher().open(&aad, sealed).map_err(ServiceError::internal)?;
+    let aad = FieldAad {
+        tenant: &tenant,
+        record_id: record,
+        field,
+    };
+    let plain = key
+        .field_cipher()
+        .open(&aad, sealed)
+        .map_err(ServiceError::internal)?;
     String::from_utf8(plain).map_err(ServiceError::internal)
 }

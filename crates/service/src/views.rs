@@ -81,7 +81,9 @@ pub struct ContactView {
 
 impl std::fmt::Debug for ContactView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ContactView").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("ContactView")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -98,6 +100,8 @@ pub struct CaseView {
 
 impl std::fmt::Debug for CaseView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CaseView").field("meta", &self.meta).finish_non_exhaustive()
+        f.debug_struct("CaseView")
+            .field("meta", &self.meta)
+            .finish_non_exhaustive()
     }
 }

@@ -72,7 +72,10 @@ impl ContactStore {
             &POSTGRES,
         )
         .await?;
-        Ok(ContactStore { pool: opened.pool, engine: opened.engine })
+        Ok(ContactStore {
+            pool: opened.pool,
+            engine: opened.engine,
+        })
     }
 
     /// The engine this store runs on.
@@ -82,7 +85,10 @@ impl ContactStore {
 
     /// Checks the database answers (readiness).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(StoreError::Database)?;
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::Database)?;
         Ok(())
     }
 
@@ -113,7 +119,11 @@ impl ContactStore {
     }
 
     /// Stores a new contact; `Conflict` if the tenant already has one with that e-mail.
-    pub async fn contact_insert(&self, contact: &ContactRecord, email_hash: &[u8]) -> Result<(), StoreError> {
+    pub async fn contact_insert(
+        &self,
+        contact: &ContactRecord,
+        email_hash: &[u8],
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO contacts (id, tenant_id, email_hash, name_sealed, email_sealed, phone_sealed, \
                                    company_sealed, job_title_sealed, opted_out, created_at, updated_at) \
@@ -142,7 +152,8 @@ impl ContactStore {
         grant: &impl Grant<ContactData>,
         contact: ContactId,
     ) -> Result<ContactRecord, StoreError> {
-        let sql = format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE tenant_id = $1 AND id = $2");
+        let sql =
+            format!("SELECT {CONTACT_COLUMNS} FROM contacts WHERE tenant_id = $1 AND id = $2");
         let row = sqlx::query(&sql)
             .bind(grant.scope().tenant().to_string())
             .bind(contact.to_string())
@@ -154,7 +165,11 @@ impl ContactStore {
     }
 
     /// Whether a contact opted out of communications (a policy fact, not contact data).
-    pub async fn contact_opted_out(&self, tenant: TenantId, contact: ContactId) -> Result<bool, StoreError> {
+    pub async fn contact_opted_out(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+    ) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT opted_out FROM contacts WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
             .bind(contact.to_string())

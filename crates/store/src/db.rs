@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::AnyPool;
 use sqlx::migrate::Migrator;
+use sqlx::AnyPool;
 use sqlx::Executor;
 
 use crate::StoreError;
@@ -73,7 +73,9 @@ pub(crate) struct Opened {
 fn valid_schema(schema: &str) -> bool {
     !schema.is_empty()
         && schema.len() <= 63
-        && schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Opens a pool with the engine's settings and applies the store's migrations.
@@ -125,6 +127,9 @@ pub(crate) async fn open(
         Engine::Sqlite => sqlite,
         Engine::Postgres => postgres,
     };
-    migrator.run(&pool).await.map_err(|source| StoreError::Migrate { store, source })?;
+    migrator
+        .run(&pool)
+        .await
+        .map_err(|source| StoreError::Migrate { store, source })?;
     Ok(Opened { pool, engine })
 }

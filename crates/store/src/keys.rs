@@ -42,8 +42,9 @@ pub trait TenantKeyStore: Send + Sync {
 
 fn key_row(row: &AnyRow) -> Result<SealedKey, StoreError> {
     Ok(SealedKey {
-        version: u32::try_from(int(row, "version")?)
-            .map_err(|_| StoreError::Corrupt { what: "key version" })?,
+        version: u32::try_from(int(row, "version")?).map_err(|_| StoreError::Corrupt {
+            what: "key version",
+        })?,
         wrapped: blob(row, "wrapped")?,
         master_key: text(row, "master_key")?,
     })
@@ -70,7 +71,12 @@ impl KeyTable<'_> {
         row.as_ref().map(key_row).transpose()
     }
 
-    async fn get(&self, tenant: TenantId, class: &str, version: u32) -> Result<SealedKey, StoreError> {
+    async fn get(
+        &self,
+        tenant: TenantId,
+        class: &str,
+        version: u32,
+    ) -> Result<SealedKey, StoreError> {
         let sql = format!(
             "SELECT version, wrapped, master_key FROM {} \
              WHERE tenant_id = $1 AND class = $2 AND version = $3",
@@ -122,7 +128,12 @@ macro_rules! tenant_key_store {
                 tenant: TenantId,
                 class: &'static str,
             ) -> Result<Option<SealedKey>, StoreError> {
-                KeyTable { pool: &self.pool, table: $table }.latest(tenant, class).await
+                KeyTable {
+                    pool: &self.pool,
+                    table: $table,
+                }
+                .latest(tenant, class)
+                .await
             }
             async fn tenant_key_get(
                 &self,
@@ -130,7 +141,12 @@ macro_rules! tenant_key_store {
                 class: &'static str,
                 version: u32,
             ) -> Result<SealedKey, StoreError> {
-                KeyTable { pool: &self.pool, table: $table }.get(tenant, class, version).await
+                KeyTable {
+                    pool: &self.pool,
+                    table: $table,
+                }
+                .get(tenant, class, version)
+                .await
             }
             async fn tenant_key_insert(
                 &self,
@@ -139,7 +155,12 @@ macro_rules! tenant_key_store {
                 key: &SealedKey,
                 clock: &dyn Clock,
             ) -> Result<(), StoreError> {
-                KeyTable { pool: &self.pool, table: $table }.insert(tenant, class, key, clock).await
+                KeyTable {
+                    pool: &self.pool,
+                    table: $table,
+                }
+                .insert(tenant, class, key, clock)
+                .await
             }
         }
     };

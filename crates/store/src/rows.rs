@@ -12,7 +12,8 @@ pub(crate) fn text(row: &AnyRow, col: &str) -> Result<String, StoreError> {
 }
 
 pub(crate) fn text_opt(row: &AnyRow, col: &str) -> Result<Option<String>, StoreError> {
-    row.try_get::<Option<String>, _>(col).map_err(StoreError::Database)
+    row.try_get::<Option<String>, _>(col)
+        .map_err(StoreError::Database)
 }
 
 pub(crate) fn int(row: &AnyRow, col: &str) -> Result<i64, StoreError> {
@@ -20,7 +21,8 @@ pub(crate) fn int(row: &AnyRow, col: &str) -> Result<i64, StoreError> {
 }
 
 pub(crate) fn int_opt(row: &AnyRow, col: &str) -> Result<Option<i64>, StoreError> {
-    row.try_get::<Option<i64>, _>(col).map_err(StoreError::Database)
+    row.try_get::<Option<i64>, _>(col)
+        .map_err(StoreError::Database)
 }
 
 pub(crate) fn blob(row: &AnyRow, col: &str) -> Result<Vec<u8>, StoreError> {
@@ -28,7 +30,9 @@ pub(crate) fn blob(row: &AnyRow, col: &str) -> Result<Vec<u8>, StoreError> {
 }
 
 pub(crate) fn id<T: FromStr>(row: &AnyRow, col: &'static str) -> Result<T, StoreError> {
-    text(row, col)?.parse().map_err(|_| StoreError::Corrupt { what: col })
+    text(row, col)?
+        .parse()
+        .map_err(|_| StoreError::Corrupt { what: col })
 }
 
 pub(crate) fn id_opt<T: FromStr>(row: &AnyRow, col: &'static str) -> Result<Option<T>, StoreError> {

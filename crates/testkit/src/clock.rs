@@ -14,7 +14,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock at 2026-01-01T00:00:00Z.
     pub fn new() -> Self {
-        Self { now: Mutex::new(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()) }
+        Self {
+            now: Mutex::new(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()),
+        }
     }
 
     /// Moves the clock forward.

@@ -59,14 +59,21 @@ impl TestDatabases {
     pub async fn create(backend: Backend) -> TestDatabases {
         let dir = tempfile::tempdir().expect("create a temporary directory");
         match backend {
-            Backend::Sqlite => {
-                TestDatabases { config: StoreConfig::sqlite_in(dir.path()), dir, postgres: None }
-            }
+            Backend::Sqlite => TestDatabases {
+                config: StoreConfig::sqlite_in(dir.path()),
+                dir,
+                postgres: None,
+            },
             Backend::Postgres => {
-                let admin_url = std::env::var(POSTGRES_URL_VAR)
-                    .unwrap_or_else(|_| panic!("{POSTGRES_URL_VAR} must be set for PostgreSQL tests"));
+                let admin_url = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+                    panic!("{POSTGRES_URL_VAR} must be set for PostgreSQL tests")
+                });
                 let (config, postgres) = create_postgres(&admin_url).await;
-                TestDatabases { config, dir, postgres: Some(postgres) }
+                TestDatabases {
+                    config,
+                    dir,
+                    postgres: Some(postgres),
+                }
             }
         }
     }
@@ -99,7 +106,9 @@ async fn create_postgres(admin_url: &str) -> (StoreConfig, PostgresDatabase) {
         format!("CREATE ROLE \"{main_role}\" LOGIN"),
         format!("CREATE ROLE \"{contact_role}\" LOGIN"),
     ] {
-        conn.execute(sql.as_str()).await.expect("create test database and roles");
+        conn.execute(sql.as_str())
+            .await
+            .expect("create test database and roles");
     }
     conn.close().await.ok();
     let mut db = PgConnection::connect(&url_with(&admin, admin.username(), &database))
@@ -109,7 +118,9 @@ async fn create_postgres(admin_url: &str) -> (StoreConfig, PostgresDatabase) {
         .replace(":main_role", &format!("\"{main_role}\""))
         .replace(":contact_role", &format!("\"{contact_role}\""))
         .replace(":database", &format!("\"{database}\""));
-    db.execute(layout.as_str()).await.expect("apply deploy/postgres/layout.sql");
+    db.execute(layout.as_str())
+        .await
+        .expect("apply deploy/postgres/layout.sql");
     db.close().await.ok();
     let config = StoreConfig {
         main_url: url_with(&admin, &main_role, &database),
@@ -128,16 +139,23 @@ async fn create_postgres(admin_url: &str) -> (StoreConfig, PostgresDatabase) {
 
 impl Drop for TestDatabases {
     fn drop(&mut self) {
-        let Some(pg) = self.postgres.take() else { return };
+        let Some(pg) = self.postgres.take() else {
+            return;
+        };
         // Drop runs inside the test's runtime; clean up on a thread with its own.
         let cleanup = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async move {
                 let mut conn = PgConnection::connect(&pg.admin_url).await?;
-                conn.execute(format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", pg.database).as_str())
-                    .await?;
+                conn.execute(
+                    format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", pg.database).as_str(),
+                )
+                .await?;
                 for role in &pg.roles {
-                    conn.execute(format!("DROP ROLE IF EXISTS \"{role}\"").as_str()).await?;
+                    conn.execute(format!("DROP ROLE IF EXISTS \"{role}\"").as_str())
+                        .await?;
                 }
                 Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
             })

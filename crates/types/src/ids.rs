@@ -113,7 +113,10 @@ mod tests {
 
     #[test]
     fn malformed_ids_name_their_kind() {
-        assert_eq!(TenantId::parse("acme").unwrap_err().to_string(), "tenant_id must be a UUID");
+        assert_eq!(
+            TenantId::parse("acme").unwrap_err().to_string(),
+            "tenant_id must be a UUID"
+        );
         assert!(CaseId::parse("").is_err());
         assert!(CaseId::parse("'; drop table cases; --").is_err());
     }

@@ -58,7 +58,9 @@ impl PurposeCode {
     /// Parses a snake_case or kebab-case purpose name.
     pub fn parse(s: &str) -> Option<PurposeCode> {
         let normalized = s.trim().replace('-', "_");
-        PurposeCode::ALL.into_iter().find(|p| p.as_str() == normalized)
+        PurposeCode::ALL
+            .into_iter()
+            .find(|p| p.as_str() == normalized)
     }
 
     /// Purposes no role may ever use, for any data (the ✘ rows of the chart).
@@ -123,9 +125,15 @@ mod tests {
         for p in PurposeCode::ALL {
             assert_eq!(PurposeCode::parse(p.as_str()), Some(p));
         }
-        assert_eq!(PurposeCode::parse("provide-support"), Some(PurposeCode::ProvideSupport));
+        assert_eq!(
+            PurposeCode::parse("provide-support"),
+            Some(PurposeCode::ProvideSupport)
+        );
         assert_eq!(PurposeCode::parse("curiosity"), None);
-        let prohibited: Vec<_> = PurposeCode::ALL.into_iter().filter(|p| p.is_prohibited()).collect();
+        let prohibited: Vec<_> = PurposeCode::ALL
+            .into_iter()
+            .filter(|p| p.is_prohibited())
+            .collect();
         assert_eq!(prohibited.len(), 4);
     }
 }

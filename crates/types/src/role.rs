@@ -62,7 +62,10 @@ impl Role {
 
     /// The stable snake_case name used in storage, logs and the CLI.
     pub fn as_str(self) -> &'static str {
-        let index = Role::ALL.iter().position(|r| *r == self).unwrap_or_default();
+        let index = Role::ALL
+            .iter()
+            .position(|r| *r == self)
+            .unwrap_or_default();
         Role::NAMES[index]
     }
 

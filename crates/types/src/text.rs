@@ -61,10 +61,16 @@ fn bounded(
     for c in value.chars() {
         let newline_ok = allow_newlines && (c == '\n' || c == '\t');
         if c.is_control() && !newline_ok {
-            return Err(TextError::BadCharacter { field, what: "control character" });
+            return Err(TextError::BadCharacter {
+                field,
+                what: "control character",
+            });
         }
         if matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
-            return Err(TextError::BadCharacter { field, what: "bidirectional override" });
+            return Err(TextError::BadCharacter {
+                field,
+                what: "bidirectional override",
+            });
         }
     }
     Ok(value.to_owned())
@@ -129,9 +135,10 @@ impl TenantName {
         let field = "tenant name";
         let value = bounded(field, raw, 63, false, false)?;
         let mut chars = value.chars();
-        let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        let rest_ok =
-            chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !(first_ok && rest_ok) {
             return Err(TextError::Shape {
                 field,
@@ -153,8 +160,14 @@ impl SubjectName {
     pub fn parse(raw: &str) -> Result<Self, TextError> {
         let field = "subject name";
         let value = bounded(field, raw, 64, false, false)?;
-        if !value.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
-            return Err(TextError::Shape { field, rule: "letters, digits, '.', '_', '-' and '@' only" });
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+        {
+            return Err(TextError::Shape {
+                field,
+                rule: "letters, digits, '.', '_', '-' and '@' only",
+            });
         }
         Ok(Self(value))
     }
@@ -225,7 +238,9 @@ impl Email {
         let field = "contact email";
         let value = bounded(field, raw, 254, false, false)?;
         let rule = "expected name@domain.example";
-        let (local, domain) = value.split_once('@').ok_or(TextError::Shape { field, rule })?;
+        let (local, domain) = value
+            .split_once('@')
+            .ok_or(TextError::Shape { field, rule })?;
         let well_formed = !local.is_empty()
             && !domain.contains('@')
             && domain.contains('.')
@@ -250,8 +265,14 @@ impl Phone {
     pub fn parse(raw: &str) -> Result<Self, TextError> {
         let field = "contact phone";
         let value = bounded(field, raw, 32, true, false)?;
-        if !value.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.')) {
-            return Err(TextError::Shape { field, rule: "digits, spaces and + - ( ) . only" });
+        if !value
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'))
+        {
+            return Err(TextError::Shape {
+                field,
+                rule: "digits, spaces and + - ( ) . only",
+            });
         }
         Ok(Self(value))
     }
@@ -264,7 +285,10 @@ mod tests {
     #[test]
     fn hostile_strings_are_rejected_with_the_field_named() {
         let err = CaseSummary::parse("VPN \u{1b}[2J drops").unwrap_err();
-        assert_eq!(err.to_string(), "summary contains a character that is not allowed (control character)");
+        assert_eq!(
+            err.to_string(),
+            "summary contains a character that is not allowed (control character)"
+        );
         assert!(PersonName::parse("Eve\u{202E}gnp.exe").is_err());
         assert!(TenantName::parse("Acme Corp").is_err());
         assert!(TenantName::parse("-acme").is_err());
@@ -277,14 +301,23 @@ mod tests {
     #[test]
     fn limits_are_reported_with_length_and_maximum() {
         let err = CaseSummary::parse(&"x".repeat(4001)).unwrap_err();
-        assert_eq!(err.to_string(), "summary is 4001 characters long; the limit is 4000");
+        assert_eq!(
+            err.to_string(),
+            "summary is 4001 characters long; the limit is 4000"
+        );
     }
 
     #[test]
     fn valid_values_are_trimmed_and_kept() {
         assert_eq!(TenantName::parse(" acme ").unwrap().as_str(), "acme");
-        assert_eq!(Email::parse("carol@acme.example").unwrap().as_str(), "carol@acme.example");
-        assert_eq!(CaseSummary::parse("line one\nline two").unwrap().as_str(), "line one\nline two");
+        assert_eq!(
+            Email::parse("carol@acme.example").unwrap().as_str(),
+            "carol@acme.example"
+        );
+        assert_eq!(
+            CaseSummary::parse("line one\nline two").unwrap().as_str(),
+            "line one\nline two"
+        );
         assert_eq!(Phone::parse("+1 555 0100").unwrap().as_str(), "+1 555 0100");
         assert_eq!(Company::parse("").unwrap().as_str(), "");
     }

@@ -49,7 +49,9 @@ fn create(path: &Path) -> Result<(SecretKey, bool), CryptoError> {
     };
     let mut text = Zeroizing::new(encode_key(&key));
     text.push('\n');
-    let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all());
     if let Err(source) = written {
         // Do not leave a half-written key behind for the next start to trip over.
         drop(file);

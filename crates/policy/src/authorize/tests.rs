@@ -17,16 +17,25 @@ struct MemorySink {
 impl AuditSink for MemorySink {
     async fn append(&self, entry: NewEntry) -> Result<Receipt, AuditError> {
         if self.broken {
-            return Err(AuditError { source: "disk full".into() });
+            return Err(AuditError {
+                source: "disk full".into(),
+            });
         }
         let mut entries = self.entries.lock().unwrap();
         entries.push(entry);
-        Ok(Receipt { sequence: entries.len() as u64 })
+        Ok(Receipt {
+            sequence: entries.len() as u64,
+        })
     }
 }
 
 fn engineer(tenant: TenantId) -> Principal {
-    Principal { subject: SubjectId::new(), role: Role::SupportEngineer, tenant: Some(tenant), credential: None }
+    Principal {
+        subject: SubjectId::new(),
+        role: Role::SupportEngineer,
+        tenant: Some(tenant),
+        credential: None,
+    }
 }
 
 fn request(principal: &Principal, purpose: PurposeCode, assigned: bool) -> AccessRequest<'_> {
@@ -71,7 +80,13 @@ async fn a_denial_is_logged_with_its_reason() {
         .authorize_customer_data(&sink, request(&p, PurposeCode::Marketing, true))
         .await
         .unwrap_err();
-    assert!(matches!(err, AuthorizeError::Denied(Denial { reason: Reason::PurposeProhibited, audit_sequence: 1 })));
+    assert!(matches!(
+        err,
+        AuthorizeError::Denied(Denial {
+            reason: Reason::PurposeProhibited,
+            audit_sequence: 1
+        })
+    ));
     let entries = sink.entries.lock().unwrap();
     assert_eq!(entries[0].decision, Decision::Denied);
     assert_eq!(entries[0].purpose, Some(PurposeCode::Marketing));
@@ -79,7 +94,10 @@ async fn a_denial_is_logged_with_its_reason() {
 
 #[tokio::test]
 async fn nothing_is_released_when_the_log_cannot_be_written() {
-    let sink = MemorySink { broken: true, ..MemorySink::default() };
+    let sink = MemorySink {
+        broken: true,
+        ..MemorySink::default()
+    };
     let policy = Policy::new(Arc::new(SystemClock));
     let p = engineer(TenantId::new());
     let err = policy
@@ -94,12 +112,32 @@ async fn tenant_bound_reviewers_cannot_ask_about_other_tenants() {
     let sink = MemorySink::default();
     let policy = Policy::new(Arc::new(SystemClock));
     let own = TenantId::new();
-    let reviewer = Principal { subject: SubjectId::new(), role: Role::ComplianceReviewer, tenant: Some(own), credential: None };
+    let reviewer = Principal {
+        subject: SubjectId::new(),
+        role: Role::ComplianceReviewer,
+        tenant: Some(own),
+        credential: None,
+    };
     let err = policy
-        .authorize_metadata(&sink, &reviewer, "log.list", Some(TenantId::new()), RequestId::new())
+        .authorize_metadata(
+            &sink,
+            &reviewer,
+            "log.list",
+            Some(TenantId::new()),
+            RequestId::new(),
+        )
         .await
         .unwrap_err();
-    assert!(matches!(err, AuthorizeError::Denied(Denial { reason: Reason::OtherTenant, .. })));
-    let ok = policy.authorize_metadata(&sink, &reviewer, "log.list", None, RequestId::new()).await.unwrap();
+    assert!(matches!(
+        err,
+        AuthorizeError::Denied(Denial {
+            reason: Reason::OtherTenant,
+            ..
+        })
+    ));
+    let ok = policy
+        .authorize_metadata(&sink, &reviewer, "log.list", None, RequestId::new())
+        .await
+        .unwrap();
     assert_eq!(ok.scope(), MetadataScope::Tenant(own));
 }

@@ -33,24 +33,50 @@ fn a_signed_token_parses_back_to_its_claims() {
 #[test]
 fn a_token_signed_by_another_gateway_is_rejected() {
     let token = sign_token(&signer(), &claims());
-    assert_eq!(reason(parse_claims(&signer(), &token).err().unwrap()), "CREDENTIAL_INVALID");
+    assert_eq!(
+        reason(parse_claims(&signer(), &token).err().unwrap()),
+        "CREDENTIAL_INVALID"
+    );
 }
 
 #[test]
 fn changing_the_claims_breaks_the_signature() {
     let key = signer();
     let token = sign_token(&key, &claims());
-    let (payload, signature) = token.strip_prefix(TOKEN_PREFIX).unwrap().split_once('.').unwrap();
-    let mut json: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let (payload, signature) = token
+        .strip_prefix(TOKEN_PREFIX)
+        .unwrap()
+        .split_once('.')
+        .unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
     json["role"] = "admin".into();
-    let forged = format!("{TOKEN_PREFIX}{}.{signature}", URL_SAFE_NO_PAD.encode(json.to_string()));
-    assert_eq!(reason(parse_claims(&key, &forged).err().unwrap()), "CREDENTIAL_INVALID");
+    let forged = format!(
+        "{TOKEN_PREFIX}{}.{signature}",
+        URL_SAFE_NO_PAD.encode(json.to_string())
+    );
+    assert_eq!(
+        reason(parse_claims(&key, &forged).err().unwrap()),
+        "CREDENTIAL_INVALID"
+    );
 }
 
 #[test]
 fn garbage_and_oversize_tokens_are_malformed() {
     let key = signer();
-    for token in ["", "Bearer", "sg1.", "sg1.abc", "sg1.!!!.???", "eyJhbGciOi.x.y", &"a".repeat(5000)] {
-        assert_eq!(reason(parse_claims(&key, token).err().unwrap()), "CREDENTIAL_MALFORMED", "{token:.20}");
+    for token in [
+        "",
+        "Bearer",
+        "sg1.",
+        "sg1.abc",
+        "sg1.!!!.???",
+        "eyJhbGciOi.x.y",
+        &"a".repeat(5000),
+    ] {
+        assert_eq!(
+            reason(parse_claims(&key, token).err().unwrap()),
+            "CREDENTIAL_MALFORMED",
+            "{token:.20}"
+        );
     }
 }

@@ -17,7 +17,8 @@ fn case_row(row: &AnyRow) -> Result<CaseMeta, StoreError> {
     Ok(CaseMeta {
         id: id(row, "id")?,
         tenant: id(row, "tenant_id")?,
-        state: CaseState::parse(&text(row, "state")?).ok_or(StoreError::Corrupt { what: "state" })?,
+        state: CaseState::parse(&text(row, "state")?)
+            .ok_or(StoreError::Corrupt { what: "state" })?,
         contact: id(row, "contact_id")?,
         opened_by: id(row, "opened_by")?,
         opened_at: from_micros(int(row, "opened_at")?)?,
@@ -46,7 +47,11 @@ impl MainStore {
     }
 
     /// A case's metadata, looked up within one tenant (another tenant's case is `NotFound`).
-    pub async fn case_meta_get(&self, tenant: TenantId, case: CaseId) -> Result<CaseMeta, StoreError> {
+    pub async fn case_meta_get(
+        &self,
+        tenant: TenantId,
+        case: CaseId,
+    ) -> Result<CaseMeta, StoreError> {
         let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant_id = $1 AND id = $2");
         let row = sqlx::query(&sql)
             .bind(tenant.to_string())
@@ -62,12 +67,18 @@ impl MainStore {
 
     /// A case's metadata for a metadata token (operators assigning engineers, reviewers):
     /// a tenant-scoped token only finds its own tenant's cases.
-    pub async fn case_meta_find(&self, access: &MetadataAccess, case: CaseId) -> Result<CaseMeta, StoreError> {
+    pub async fn case_meta_find(
+        &self,
+        access: &MetadataAccess,
+        case: CaseId,
+    ) -> Result<CaseMeta, StoreError> {
         let tenant = match access.scope() {
             MetadataScope::Tenant(t) => Some(t.to_string()),
             MetadataScope::AllTenants => None,
         };
-        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE ($1 IS NULL OR tenant_id = $1) AND id = $2");
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE ($1 IS NULL OR tenant_id = $1) AND id = $2"
+        );
         let row = sqlx::query(&sql)
             .bind(tenant)
             .bind(case.to_string())
@@ -92,7 +103,10 @@ impl MainStore {
     }
 
     /// The sealed summary of the case the grant names: customer data, so it takes a grant.
-    pub async fn case_summary_get(&self, grant: &impl Grant<CustomerData>) -> Result<Vec<u8>, StoreError> {
+    pub async fn case_summary_get(
+        &self,
+        grant: &impl Grant<CustomerData>,
+    ) -> Result<Vec<u8>, StoreError> {
         let scope = grant.scope();
         let case = scope.case().ok_or(StoreError::NotFound { what: "case" })?;
         let row = sqlx::query("SELECT summary_sealed FROM cases WHERE tenant_id = $1 AND id = $2")
@@ -163,7 +177,12 @@ impl MainStore {
     }
 
     /// Closes an open case; closing a closed case keeps the first closing time.
-    pub async fn case_close(&self, tenant: TenantId, case: CaseId, at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn case_close(
+        &self,
+        tenant: TenantId,
+        case: CaseId,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let done = sqlx::query(
             "UPDATE cases SET state = 'closed', closed_at = COALESCE(closed_at, $3) \
              WHERE tenant_id = $1 AND id = $2",

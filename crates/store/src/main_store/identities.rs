@@ -93,14 +93,13 @@ impl MainStore {
 
     /// Looks a subject up by id.
     pub async fn subject_get(&self, subject: SubjectId) -> Result<SubjectRecord, StoreError> {
-        let row = sqlx::query(
-            "SELECT id, tenant_id, role, name, created_at FROM subjects WHERE id = $1",
-        )
-        .bind(subject.to_string())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(StoreError::Database)?
-        .ok_or(StoreError::NotFound { what: "subject" })?;
+        let row =
+            sqlx::query("SELECT id, tenant_id, role, name, created_at FROM subjects WHERE id = $1")
+                .bind(subject.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::Database)?
+                .ok_or(StoreError::NotFound { what: "subject" })?;
         subject_row(&row)
     }
 
@@ -145,7 +144,10 @@ impl MainStore {
     }
 
     /// Looks a credential up by id.
-    pub async fn credential_get(&self, credential: CredentialId) -> Result<CredentialRecord, StoreError> {
+    pub async fn credential_get(
+        &self,
+        credential: CredentialId,
+    ) -> Result<CredentialRecord, StoreError> {
         let row = sqlx::query(
             "SELECT id, subject_id, token_hash, issued_at, expires_at, revoked_at \
              FROM credentials WHERE id = $1",

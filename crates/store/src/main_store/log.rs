@@ -6,12 +6,10 @@ use supportgate_policy::{MetadataAccess, MetadataScope};
 use supportgate_types::{DataClass, PurposeCode, Role};
 
 use super::MainStore;
+use crate::db::Engine;
 use crate::rows::{id, id_opt, int, text, text_opt};
 use crate::time::{from_micros, to_micros};
 use crate::{EntryFilter, Page, StoreError};
-
-/// How often an append retries when another process took the same sequence number.
-const APPEND_ATTEMPTS: usize = 5;
 
 fn entry_row(row: &AnyRow) -> Result<Entry, StoreError> {
     let corrupt = |what| StoreError::Corrupt { what };
@@ -44,39 +42,40 @@ fn entry_row(row: &AnyRow) -> Result<Entry, StoreError> {
 impl MainStore {
     async fn log_append(&self, entry: &NewEntry) -> Result<u64, StoreError> {
         let _writer = self.log_writer.lock().await;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let inserted = sqlx::query(
-                "INSERT INTO access_log (seq, time, subject_id, role, tenant_id, action, data_class, \
-                                         resource_id, case_id, purpose, decision, reason, request_id) \
-                 SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 \
-                 FROM access_log RETURNING seq",
-            )
-            .bind(to_micros(entry.time))
-            .bind(entry.subject.map(|s| s.to_string()))
-            .bind(entry.role.map(|r| r.as_str().to_owned()))
-            .bind(entry.tenant.map(|t| t.to_string()))
-            .bind(entry.action)
-            .bind(entry.data_class.as_str())
-            .bind(entry.resource_id.clone())
-            .bind(entry.case_id.map(|c| c.to_string()))
-            .bind(entry.purpose.map(|p| p.as_str().to_owned()))
-            .bind(entry.decision.as_str())
-            .bind(entry.reason)
-            .bind(entry.request_id.to_string())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| StoreError::from_sqlx("access log sequence", e));
-            match inserted {
-                Ok(row) => {
-                    return u64::try_from(int(&row, "seq")?)
-                        .map_err(|_| StoreError::Corrupt { what: "sequence" })
-                }
-                Err(StoreError::Conflict { .. }) if attempt < APPEND_ATTEMPTS => continue,
-                Err(e) => return Err(e),
-            }
+        let mut tx = self.pool.begin().await.map_err(StoreError::Database)?;
+        if self.engine() == Engine::Postgres {
+            // Replicas share the table: serialise appends across processes so numbering
+            // stays gap-free. EXCLUSIVE still lets readers through.
+            sqlx::query("LOCK TABLE access_log IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::Database)?;
         }
+        let row = sqlx::query(
+            "INSERT INTO access_log (seq, time, subject_id, role, tenant_id, action, data_class, \
+                                     resource_id, case_id, purpose, decision, reason, request_id) \
+             SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 \
+             FROM access_log RETURNING seq",
+        )
+        .bind(to_micros(entry.time))
+        .bind(entry.subject.map(|s| s.to_string()))
+        .bind(entry.role.map(|r| r.as_str().to_owned()))
+        .bind(entry.tenant.map(|t| t.to_string()))
+        .bind(entry.action)
+        .bind(entry.data_class.as_str())
+        .bind(entry.resource_id.clone())
+        .bind(entry.case_id.map(|c| c.to_string()))
+        .bind(entry.purpose.map(|p| p.as_str().to_owned()))
+        .bind(entry.decision.as_str())
+        .bind(entry.reason)
+        .bind(entry.request_id.to_string())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| StoreError::from_sqlx("access log sequence", e))?;
+        let sequence = u64::try_from(int(&row, "seq")?)
+            .map_err(|_| StoreError::Corrupt { what: "sequence" })?;
+        tx.commit().await.map_err(StoreError::Database)?;
+        Ok(sequence)
     }
 
     /// Lists entries within what the metadata token covers, oldest first.
@@ -90,7 +89,11 @@ impl MainStore {
             MetadataScope::Tenant(t) => Some(t),
             MetadataScope::AllTenants => filter.tenant,
         };
-        let after: i64 = page.after.as_deref().and_then(|a| a.parse().ok()).unwrap_or(0);
+        let after: i64 = page
+            .after
+            .as_deref()
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(0);
         let rows = sqlx::query(
             "SELECT seq, time, subject_id, role, tenant_id, action, data_class, resource_id, case_id, \
                     purpose, decision, reason, request_id FROM access_log \
@@ -123,6 +126,8 @@ impl AuditSink for MainStore {
         self.log_append(&entry)
             .await
             .map(|sequence| Receipt { sequence })
-            .map_err(|e| AuditError { source: Box::new(e) })
+            .map_err(|e| AuditError {
+                source: Box::new(e),
+            })
     }
 }

@@ -34,11 +34,22 @@ pub struct Stores {
 impl Stores {
     pub async fn open(backend: Backend) -> Stores {
         let dbs = TestDatabases::create(backend).await;
-        let main = MainStore::open(&dbs.config).await.expect("open the main store");
-        let contacts = ContactStore::open(&dbs.config).await.expect("open the contact store");
+        let main = MainStore::open(&dbs.config)
+            .await
+            .expect("open the main store");
+        let contacts = ContactStore::open(&dbs.config)
+            .await
+            .expect("open the contact store");
         let clock = Arc::new(ManualClock::new());
         let policy = Policy::new(clock.clone());
-        Stores { main, contacts, clock, policy, backend, dbs }
+        Stores {
+            main,
+            contacts,
+            clock,
+            policy,
+            backend,
+            dbs,
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -52,8 +63,15 @@ impl Stores {
     }
 
     pub async fn tenant(&self, name: &str) -> TenantRecord {
-        let tenant = TenantRecord { id: TenantId::new(), name: name.into(), created_at: self.now() };
-        self.main.tenant_create(&tenant).await.expect("create a tenant");
+        let tenant = TenantRecord {
+            id: TenantId::new(),
+            name: name.into(),
+            created_at: self.now(),
+        };
+        self.main
+            .tenant_create(&tenant)
+            .await
+            .expect("create a tenant");
         tenant
     }
 
@@ -65,7 +83,10 @@ impl Stores {
             name: name.into(),
             created_at: self.now(),
         };
-        self.main.subject_create(&subject).await.expect("create a subject");
+        self.main
+            .subject_create(&subject)
+            .await
+            .expect("create a subject");
         subject
     }
 
@@ -87,7 +108,10 @@ impl Stores {
     pub async fn contact(&self, tenant: TenantId, tag: &str) -> (ContactRecord, Vec<u8>) {
         let contact = contact_record(tenant, tag, self.now());
         let hash = email_hash(tag);
-        self.contacts.contact_insert(&contact, &hash).await.expect("insert a contact");
+        self.contacts
+            .contact_insert(&contact, &hash)
+            .await
+            .expect("insert a contact");
         (contact, hash)
     }
 
@@ -100,7 +124,9 @@ impl Stores {
         assigned: bool,
     ) -> Result<CustomerDataAccess, AuthorizeError> {
         let request = read_request(caller, "case.summary.get", tenant, case, assigned);
-        self.policy.authorize_customer_data(&self.main, request).await
+        self.policy
+            .authorize_customer_data(&self.main, request)
+            .await
     }
 
     /// A contact-data grant, decided by the real policy and logged in `main`.
@@ -112,17 +138,25 @@ impl Stores {
         assigned: bool,
     ) -> Result<ContactDataAccess, AuthorizeError> {
         let request = read_request(caller, "contact.get", tenant, case, assigned);
-        self.policy.authorize_contact_data(&self.main, request).await
+        self.policy
+            .authorize_contact_data(&self.main, request)
+            .await
     }
 
     /// The token `contact_list_recipients` takes: a communications read of the caller's tenant.
     pub async fn communications(&self, caller: &Principal) -> Access<Communications, ContactData> {
-        let tenant = caller.tenant.expect("communications staff belong to a tenant");
+        let tenant = caller
+            .tenant
+            .expect("communications staff belong to a tenant");
         let request = AccessRequest {
             purpose: RequestedPurpose::Named(PurposeCode::Communications),
             ..read_request(caller, "contact.list_recipients", tenant, None, false)
         };
-        match self.policy.authorize_contact_data(&self.main, request).await {
+        match self
+            .policy
+            .authorize_contact_data(&self.main, request)
+            .await
+        {
             Ok(ContactDataAccess::Communications(access)) => access,
             other => panic!("expected a communications token, got {other:?}"),
         }
@@ -131,14 +165,21 @@ impl Stores {
     /// A metadata token for `caller`, optionally naming a tenant.
     pub async fn metadata(&self, caller: &Principal, tenant: Option<TenantId>) -> MetadataAccess {
         self.policy
-            .authorize_metadata(&self.main, caller, "metadata.read", tenant, RequestId::new())
+            .authorize_metadata(
+                &self.main,
+                caller,
+                "metadata.read",
+                tenant,
+                RequestId::new(),
+            )
             .await
             .expect("a metadata token")
     }
 
     /// A provider-level compliance reviewer's token over every tenant (appends one entry).
     pub async fn reviewer(&self) -> MetadataAccess {
-        self.metadata(&provider(Role::ComplianceReviewer), None).await
+        self.metadata(&provider(Role::ComplianceReviewer), None)
+            .await
     }
 
     /// The whole access log, read with a fresh reviewer token (whose own entry is included).
@@ -147,7 +188,10 @@ impl Stores {
         let pages = all_pages(
             1000,
             |page| async move {
-                self.main.log_list(&reviewer, &EntryFilter::default(), &page).await.unwrap()
+                self.main
+                    .log_list(&reviewer, &EntryFilter::default(), &page)
+                    .await
+                    .unwrap()
             },
             |e: &Entry| e.sequence.to_string(),
         )
@@ -159,17 +203,29 @@ impl Stores {
     pub async fn log_entry(&self, seq: u64) -> StoredFields {
         let log = self.log().await;
         let entry = log.into_iter().find(|e| e.sequence == seq);
-        entry.unwrap_or_else(|| panic!("no access-log entry {seq}")).entry
+        entry
+            .unwrap_or_else(|| panic!("no access-log entry {seq}"))
+            .entry
     }
 }
 
 pub fn principal(subject: &SubjectRecord) -> Principal {
-    Principal { subject: subject.id, role: subject.role, tenant: subject.tenant, credential: None }
+    Principal {
+        subject: subject.id,
+        role: subject.role,
+        tenant: subject.tenant,
+        credential: None,
+    }
 }
 
 /// A provider-level caller (no tenant) that need not exist in the subjects table.
 pub fn provider(role: Role) -> Principal {
-    Principal { subject: SubjectId::new(), role, tenant: None, credential: None }
+    Principal {
+        subject: SubjectId::new(),
+        role,
+        tenant: None,
+        credential: None,
+    }
 }
 
 fn read_request<'a>(
@@ -272,8 +328,14 @@ where
     let mut after = None;
     loop {
         let rows = fetch(page(limit, after.clone())).await;
-        assert!(rows.len() <= limit as usize, "a page of limit {limit} held {}", rows.len());
-        let Some(last) = rows.last() else { return pages };
+        assert!(
+            rows.len() <= limit as usize,
+            "a page of limit {limit} held {}",
+            rows.len()
+        );
+        let Some(last) = rows.last() else {
+            return pages;
+        };
         after = Some(cursor(last));
         pages.push(rows);
         assert!(pages.len() <= 1000, "paging did not end");

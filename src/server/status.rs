@@ -1,0 +1,55 @@
+//! THE one mapping from service errors to gRPC statuses.
+//!
+//! Every status carries a stable reason code in an `ErrorInfo` detail (domain
+//! `supportgate.v1`) so clients match on reasons, not on message text. Internal errors
+//! show the client only the request id; the cause goes to the server log, once, here.
+
+use std::collections::HashMap;
+
+use supportgate_service::ServiceError;
+use supportgate_types::RequestId;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// The error domain in every `ErrorInfo`.
+pub const ERROR_DOMAIN: &str = "supportgate.v1";
+
+/// A status with a reason code attached.
+pub fn with_reason(code: Code, reason: &str, message: impl Into<String>) -> Status {
+    let details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new());
+    Status::with_error_details(code, message, details)
+}
+
+/// Maps a use-case error to its status, logging internal causes with the request id.
+pub fn to_status(error: ServiceError, request_id: RequestId) -> Status {
+    let reason = error.reason();
+    let code = match &error {
+        ServiceError::Invalid { .. } => Code::InvalidArgument,
+        ServiceError::Denied { .. } => Code::PermissionDenied,
+        ServiceError::NotFound { .. } => Code::NotFound,
+        ServiceError::Conflict { .. } => Code::AlreadyExists,
+        ServiceError::FailedPrecondition { .. } => Code::FailedPrecondition,
+        ServiceError::Unauthenticated { .. } => Code::Unauthenticated,
+        ServiceError::AuditUnavailable(_) => Code::Unavailable,
+        ServiceError::Internal(_) => Code::Internal,
+    };
+    match &error {
+        ServiceError::Internal(_) | ServiceError::AuditUnavailable(_) => {
+            tracing::error!(%request_id, error = %error_chain(&error), "request failed");
+            with_reason(code, reason, format!("{error} (request id {request_id})"))
+        }
+        _ => with_reason(code, reason, error.to_string()),
+    }
+}
+
+/// The error and its sources on one line, for the server log.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,232 @@
+//! `TestServer`: the gateway as a user meets it, started per test.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use supportgate::proto::{self, CreateSubjectRequest, CreateTenantRequest};
+use supportgate::server::dev_pki::{self, DevPki};
+use supportgate::server::tls::{server_config, TlsMaterial};
+use supportgate::server::{Limits, Running, Server, ServerSettings};
+use supportgate_crypto::{LocalMasterKey, SecretKey, SigningKey};
+use supportgate_service::{Services, ServicesConfig};
+use supportgate_store::{ContactStore, MainStore};
+use supportgate_testkit::{Backend, ManualClock, TestDatabases};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
+
+use super::clients::{Actor, Clients};
+
+/// A running gateway with its own databases, CA and clock.
+///
+/// Fields drop in order: the server is told to stop before the databases go.
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Which engine it stores on.
+    pub backend: Backend,
+    /// The clock the use cases read (credentials expire by it).
+    pub clock: Arc<ManualClock>,
+    /// The test PKI: `ca_cert_path` is what clients trust.
+    pub pki: DevPki,
+    admin: Actor,
+    shutdown: CancellationToken,
+    running: Option<Running>,
+    /// The databases, for tests that must prove what is (not) stored.
+    pub dbs: TestDatabases,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl TestServer {
+    /// Starts a gateway with the default limits.
+    pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, Limits::default()).await
+    }
+
+    /// Starts a gateway with the given transport limits.
+    pub async fn start_with(backend: Backend, limits: Limits) -> TestServer {
+        let dbs = TestDatabases::create(backend).await;
+        let pki = dev_pki::load_or_create(&dbs.path().join("tls"), &[]).expect("test PKI");
+        let material = TlsMaterial::from_files(
+            &pki.server_cert_path,
+            &pki.server_key_path,
+            Some(&pki.ca_cert_path),
+        )
+        .expect("TLS material");
+        let tls = server_config(&material).expect("TLS config");
+        let clock = Arc::new(ManualClock::new());
+        let services = open_services(&dbs, clock.clone()).await;
+        let issued = services
+            .bootstrap_admin(None, chrono::Duration::days(30))
+            .await
+            .expect("bootstrap admin")
+            .expect("a new admin credential");
+        let whoami = services
+            .authenticate(&issued.token)
+            .await
+            .expect("admin authenticates");
+        let admin = Actor {
+            subject_id: whoami.subject.to_string(),
+            tenant_id: None,
+            role: proto::Role::Admin,
+            name: "admin".into(),
+            credential_id: issued.credential_id.to_string(),
+            token: issued.token,
+        };
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let shutdown = CancellationToken::new();
+        let running = Server::bind(
+            listener,
+            services,
+            ServerSettings { tls, limits },
+            shutdown.clone(),
+        )
+        .expect("server starts");
+        TestServer {
+            addr: running.addr,
+            backend,
+            clock,
+            pki,
+            admin,
+            shutdown,
+            running: Some(running),
+            dbs,
+        }
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown();
+            running.wait().await.expect("server stops cleanly");
+        }
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// The CA certificate clients trust.
+    pub fn ca_path(&self) -> PathBuf {
+        self.pki.ca_cert_path.clone()
+    }
+
+    fn endpoint(&self) -> Endpoint {
+        Endpoint::from_shared(self.url()).expect("endpoint")
+    }
+
+    fn tls(&self) -> ClientTlsConfig {
+        let ca = std::fs::read(&self.pki.ca_cert_path).expect("read CA");
+        ClientTlsConfig::new()
+            .ca_certificate(Certificate::from_pem(ca))
+            .domain_name("127.0.0.1")
+    }
+
+    /// A TLS channel with no credential at all.
+    pub async fn channel(&self) -> Channel {
+        self.endpoint()
+            .tls_config(self.tls())
+            .expect("tls")
+            .connect()
+            .await
+            .expect("connect")
+    }
+
+    /// A TLS channel presenting a client certificate.
+    pub async fn channel_with_certificate(&self, cert_pem: &str, key_pem: &str) -> Channel {
+        let tls = self.tls().identity(Identity::from_pem(cert_pem, key_pem));
+        self.endpoint()
+            .tls_config(tls)
+            .expect("tls")
+            .connect()
+            .await
+            .expect("connect")
+    }
+
+    /// Clients that authenticate as `actor`.
+    pub async fn as_actor(&self, actor: &Actor) -> Clients {
+        Clients::new(self.channel().await, Some(&actor.token))
+    }
+
+    /// The bootstrap admin.
+    pub fn admin_actor(&self) -> &Actor {
+        &self.admin
+    }
+
+    /// Clients that authenticate as the bootstrap admin.
+    pub async fn admin(&self) -> Clients {
+        self.as_actor(&self.admin).await
+    }
+
+    /// Creates a tenant and returns its id.
+    pub async fn create_tenant(&self, name: &str) -> String {
+        let request = CreateTenantRequest { name: name.into() };
+        self.admin()
+            .await
+            .admin()
+            .create_tenant(request)
+            .await
+            .expect("create tenant")
+            .into_inner()
+            .tenant_id
+    }
+
+    /// Creates a subject (with its first credential).
+    pub async fn create_subject(
+        &self,
+        tenant: Option<&str>,
+        role: proto::Role,
+        name: &str,
+    ) -> Actor {
+        let request = CreateSubjectRequest {
+            tenant_id: tenant.unwrap_or_default().into(),
+            role: role.into(),
+            name: name.into(),
+            credential_ttl_seconds: 0,
+        };
+        let created = self
+            .admin()
+            .await
+            .admin()
+            .create_subject(request)
+            .await
+            .expect("create subject")
+            .into_inner();
+        let subject = created.subject.expect("subject");
+        let credential = created.credential.expect("credential");
+        Actor {
+            subject_id: subject.subject_id,
+            tenant_id: tenant.map(str::to_owned),
+            role,
+            name: name.into(),
+            credential_id: credential.credential_id,
+            token: credential.token,
+        }
+    }
+}
+
+async fn open_services(dbs: &TestDatabases, clock: Arc<ManualClock>) -> Services {
+    let main = MainStore::open(&dbs.config).await.expect("open main store");
+    let contacts = ContactStore::open(&dbs.config)
+        .await
+        .expect("open contact store");
+    let master = LocalMasterKey::new("test-master".into(), SecretKey::generate().expect("key"));
+    let signer = SigningKey::from_seed(&SecretKey::generate().expect("seed")).expect("signing key");
+    Services::new(
+        main,
+        contacts,
+        clock,
+        Arc::new(master),
+        signer,
+        ServicesConfig::default(),
+    )
+}

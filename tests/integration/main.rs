@@ -1,0 +1,7 @@
+//! The one integration binary: every capability tested through the real gRPC interface,
+//! over TLS, against a real server on a random loopback port, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod harness;
+
+mod smoke;
