@@ -20,6 +20,7 @@ mod args;
 mod case;
 mod connect;
 mod contact;
+pub mod dev;
 mod error;
 mod log;
 mod output;
@@ -51,6 +52,12 @@ pub struct ClientOptions {
     /// Bearer credential: the token itself or a path to a file holding it
     #[arg(long, global = true, env = "SUPPORTGATE_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Client certificate (PEM) to authenticate with instead of a token (agents, services)
+    #[arg(long, global = true, env = "SUPPORTGATE_CERT", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM) of --cert
+    #[arg(long, global = true, env = "SUPPORTGATE_KEY", requires = "cert")]
+    pub key: Option<PathBuf>,
     /// Output format
     #[arg(long, global = true, value_enum, default_value = "table")]
     pub output: OutputFormat,
@@ -62,6 +69,8 @@ impl fmt::Debug for ClientOptions {
             .field("server", &self.server)
             .field("ca", &self.ca)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("cert", &self.cert)
+            .field("key", &self.key)
             .field("output", &self.output)
             .finish()
     }

@@ -280,7 +280,7 @@ impl ServeArgs {
             });
         }
         if let Some(n) = file.database_max_connections {
-            store.max_connections = n.max(1);
+            store.max_connections = positive("database_max_connections", Some(n), n)?;
         }
         let tls = tls_source(
             dev,

@@ -21,6 +21,9 @@ struct Cli {
 enum Command {
     /// Run the gateway (`--dev` for a one-machine setup with nothing to install)
     Serve(ServeArgs),
+    /// Local helpers for a --dev installation (no gateway call)
+    #[command(subcommand)]
+    Dev(cli::dev::DevCommand),
     #[command(flatten)]
     Client(ClientCommand),
 }
@@ -44,6 +47,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(args).await,
+        Command::Dev(command) => cli::dev::run(command),
         Command::Client(command) => cli::run(cli.client, command).await,
     }
 }

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use super::args::{parse_id, RoleArg};
 use super::connect::Clients;
 use super::error::CliError;
-use super::output::{self, cell, emit, key_values, note, Table};
+use super::output::{self, cell, emit, note, Table};
 use super::view::{CreatedSubjectView, CredentialView, SubjectView, TenantView, WhoAmIView};
 use super::{resolve, OutputFormat};
 use crate::proto::{

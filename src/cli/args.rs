@@ -173,8 +173,8 @@ pub fn parse_time(value: &str) -> Result<prost_types::Timestamp, String> {
     })
 }
 
-/// Case-insensitive parsing with clap's own rules (aliases included), for tests and
-/// for callers outside clap.
+/// Case-insensitive parsing with clap's own rules (aliases included), for tests.
+#[cfg(test)]
 pub fn parse_value<T: ValueEnum>(value: &str) -> Result<T, String> {
     T::from_str(value, true)
 }

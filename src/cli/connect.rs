@@ -7,7 +7,7 @@ use std::time::Duration;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::service::Interceptor;
-use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use tonic::{Request, Status};
 
 use super::error::{chain, CliError};
@@ -23,10 +23,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A channel wrapped so that every request carries the bearer credential.
 pub type AuthChannel = InterceptedService<Channel, BearerAuth>;
 
-/// Adds `authorization: Bearer <token>` to every request.
+/// Adds `authorization: Bearer <token>` to every request (nothing when the caller
+/// authenticates with a client certificate instead).
 #[derive(Clone)]
 pub struct BearerAuth {
-    header: MetadataValue<Ascii>,
+    header: Option<MetadataValue<Ascii>>,
 }
 
 impl BearerAuth {
@@ -37,7 +38,14 @@ impl BearerAuth {
             CliError::usage("the token contains characters that cannot be sent in a header")
         })?;
         header.set_sensitive(true);
-        Ok(Self { header })
+        Ok(Self {
+            header: Some(header),
+        })
+    }
+
+    /// No bearer header: the client certificate is the credential.
+    pub fn none() -> Self {
+        Self { header: None }
     }
 }
 
@@ -49,9 +57,11 @@ impl fmt::Debug for BearerAuth {
 
 impl Interceptor for BearerAuth {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.header.clone());
+        if let Some(header) = &self.header {
+            request
+                .metadata_mut()
+                .insert("authorization", header.clone());
+        }
         Ok(request)
     }
 }
@@ -70,11 +80,16 @@ impl Clients {
         let server = options.server.as_deref().ok_or_else(|| {
             CliError::usage("no gateway address: pass --server or set SUPPORTGATE_SERVER")
         })?;
-        let token = options.token.as_deref().ok_or_else(|| {
-            CliError::usage("no credential: pass --token or set SUPPORTGATE_TOKEN")
-        })?;
-        let auth = BearerAuth::new(&read_token(token)?)?;
-        let endpoint = endpoint(server, options.ca.as_deref())?;
+        let identity = client_identity(options)?;
+        let auth =
+            match (options.token.as_deref(), &identity) {
+                (Some(token), _) => BearerAuth::new(&read_token(token)?)?,
+                (None, Some(_)) => BearerAuth::none(),
+                (None, None) => return Err(CliError::usage(
+                    "no credential: pass --token (or set SUPPORTGATE_TOKEN), or --cert and --key",
+                )),
+            };
+        let endpoint = endpoint(server, options.ca.as_deref(), identity)?;
         let channel = endpoint.connect().await.map_err(|err| {
             CliError::failed(format!("cannot connect to {server}: {}", chain(&err)))
         })?;
@@ -132,7 +147,11 @@ pub fn read_token(value: &str) -> Result<String, CliError> {
 /// Plain `http://` is refused: tokens and contact data never travel in clear. This
 /// build has no system trust roots (tonic's `tls-native-roots` / `tls-webpki-roots`
 /// features are off), so `--ca` is required.
-pub fn endpoint(server: &str, ca: Option<&Path>) -> Result<Endpoint, CliError> {
+pub fn endpoint(
+    server: &str,
+    ca: Option<&Path>,
+    identity: Option<Identity>,
+) -> Result<Endpoint, CliError> {
     let host = https_host(server)?;
     let ca = ca.ok_or_else(|| {
         CliError::usage(
@@ -140,9 +159,12 @@ pub fn endpoint(server: &str, ca: Option<&Path>) -> Result<Endpoint, CliError> {
              (this build does not trust the system roots)",
         )
     })?;
-    let tls = ClientTlsConfig::new()
+    let mut tls = ClientTlsConfig::new()
         .ca_certificate(read_ca(ca)?)
         .domain_name(host);
+    if let Some(identity) = identity {
+        tls = tls.identity(identity);
+    }
     Endpoint::from_shared(server.to_owned())
         .map_err(|err| CliError::usage(format!("invalid gateway address {server}: {err}")))?
         .connect_timeout(CONNECT_TIMEOUT)
@@ -196,4 +218,20 @@ fn read_ca(path: &Path) -> Result<Certificate, CliError> {
         )));
     }
     Ok(Certificate::from_pem(pem))
+}
+
+/// The client certificate and key given with `--cert` and `--key`, if any.
+fn client_identity(options: &ClientOptions) -> Result<Option<Identity>, CliError> {
+    let read = |what: &str, path: &Path| {
+        std::fs::read(path)
+            .map_err(|err| CliError::usage(format!("cannot read {what} {}: {err}", path.display())))
+    };
+    match (&options.cert, &options.key) {
+        (Some(cert), Some(key)) => Ok(Some(Identity::from_pem(
+            read("client certificate", cert)?,
+            read("client key", key)?,
+        ))),
+        (None, None) => Ok(None),
+        _ => Err(CliError::usage("--cert and --key go together")),
+    }
 }

@@ -35,16 +35,6 @@ impl Table {
         self.rows.push(row);
     }
 
-    /// The number of data rows.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// Whether the table has no data rows.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// The table as text: columns separated by two spaces, no trailing blanks, one
     /// line per row after the header row, ending in a newline.
     pub fn render(&self) -> String {

@@ -1,13 +1,13 @@
 //! `CaseService`: open, read (with a purpose), list, assign, close.
 
-use supportgate_service::{CaseMeta, CaseState, ContactInput, NewCaseInput};
+use supportgate_service::{CaseListQuery, CaseMeta, CaseState, ContactInput, NewCaseInput};
 use supportgate_types::{
-    CaseId, CaseSummary, Company, Email, JobTitle, PersonName, Phone, SubjectId,
+    CaseId, CaseSummary, Company, Email, JobTitle, PersonName, Phone, SubjectId, TenantId,
 };
 use tonic::{Code, Request, Response, Status};
 
 use super::contacts::contact;
-use super::convert::{id, next_token, page, purpose, text_error, timestamp};
+use super::convert::{id, id_opt, next_token, page, purpose, text_error, timestamp};
 use super::gate::Edge;
 use super::status::{to_status, with_reason};
 use crate::proto::{self, case_service_server::CaseService};
@@ -111,9 +111,14 @@ impl CaseService for Edge {
             .await?;
         let r = request.get_ref();
         let page = page(r.page_size, &r.page_token)?;
+        let query = CaseListQuery {
+            state: state_filter(r.state)?,
+            assigned_to_me: r.assigned_to_me,
+            tenant: id_opt("tenant_id", &r.tenant_id, TenantId::parse)?,
+        };
         let cases = self
             .services
-            .case_list(&caller, state_filter(r.state)?, &page)
+            .case_list(&caller, query, &page)
             .await
             .map_err(|e| to_status(e, caller.request_id))?;
         let next = next_token(&page, cases.len(), cases.last().map(|c| c.id.to_string()));

@@ -85,7 +85,8 @@ pub struct DevPki {
 }
 
 impl DevPki {
-    fn in_dir(tls_dir: &Path) -> Self {
+    /// The file locations of a development PKI in `tls_dir`, whether or not it exists yet.
+    pub fn in_dir(tls_dir: &Path) -> Self {
         Self {
             ca_cert_path: tls_dir.join("ca.pem"),
             ca_key_path: tls_dir.join("ca.key"),

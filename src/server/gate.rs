@@ -53,9 +53,11 @@ fn presented<T>(request: &Request<T>) -> Result<Presented<'_>, ServiceError> {
                 "the authorization header is not text",
             )
         })?;
+        // The scheme is case-insensitive (RFC 7235).
         let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token)
             .ok_or(unauthenticated(
                 "CREDENTIAL_MALFORMED",
                 "expected authorization: Bearer <token>",

@@ -17,6 +17,8 @@ use http::{HeaderValue, Request, Response};
 use supportgate_types::RequestId;
 use tower::{Layer, Service};
 
+use super::status::with_reason;
+
 /// The metadata key that carries the request id both ways.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
@@ -112,27 +114,26 @@ pub struct OversizeStatusService<S> {
 /// The start of tonic's message for a request over `max_decoding_message_size`.
 const TONIC_TOO_LARGE: &str = "Error, decoded message length too large";
 
-/// Applies the rewrite to a trailers-only response (how a unary refusal travels).
+/// Applies the rewrite to a trailers-only response (how a unary refusal travels),
+/// adding the `MESSAGE_TOO_LARGE` reason every refusal of ours carries.
 fn fix_oversize_status(headers: &mut http::HeaderMap) {
-    let out_of_range = (tonic::Code::OutOfRange as i32).to_string();
-    let is_oversize = headers
-        .get("grpc-status")
-        .is_some_and(|v| v.as_bytes() == out_of_range.as_bytes())
-        && headers
-            .get("grpc-message")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|m| percent_decoded_starts_with(m, TONIC_TOO_LARGE));
-    if is_oversize {
-        let code = (tonic::Code::ResourceExhausted as i32).to_string();
-        if let Ok(value) = HeaderValue::from_str(&code) {
-            headers.insert("grpc-status", value);
-        }
+    let Some(status) = tonic::Status::from_header_map(headers) else {
+        return;
+    };
+    if status.code() != tonic::Code::OutOfRange || !status.message().starts_with(TONIC_TOO_LARGE) {
+        return;
     }
-}
-
-/// gRPC percent-encodes `grpc-message`; spaces are `%20`.
-fn percent_decoded_starts_with(message: &str, prefix: &str) -> bool {
-    message.replace("%20", " ").starts_with(prefix)
+    let replacement = with_reason(
+        tonic::Code::ResourceExhausted,
+        "MESSAGE_TOO_LARGE",
+        format!(
+            "{} (max_message_bytes / max_stream_message_bytes)",
+            status.message()
+        ),
+    );
+    if let Err(error) = replacement.add_header(headers) {
+        tracing::warn!(%error, "cannot rewrite an oversize refusal");
+    }
 }
 
 impl<S, B, R> Service<Request<B>> for OversizeStatusService<S>
@@ -171,7 +172,13 @@ mod tests {
             HeaderValue::from_static("Error,%20decoded%20message%20length%20too%20large:%20found"),
         );
         fix_oversize_status(&mut oversize);
-        assert_eq!(oversize["grpc-status"], "8");
+        let status = tonic::Status::from_header_map(&oversize).unwrap();
+        assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+        let details = tonic_types::StatusExt::get_error_details(&status);
+        assert_eq!(
+            details.error_info().map(|i| i.reason.as_str()),
+            Some("MESSAGE_TOO_LARGE")
+        );
 
         let mut other = http::HeaderMap::new();
         other.insert("grpc-status", HeaderValue::from_static("11"));

@@ -35,21 +35,9 @@ pub fn to_status(error: ServiceError, request_id: RequestId) -> Status {
     };
     match &error {
         ServiceError::Internal(_) | ServiceError::AuditUnavailable(_) => {
-            tracing::error!(%request_id, error = %error_chain(&error), "request failed");
+            tracing::error!(%request_id, error = %crate::error_chain(&error), "request failed");
             with_reason(code, reason, format!("{error} (request id {request_id})"))
         }
         _ => with_reason(code, reason, error.to_string()),
     }
-}
-
-/// The error and its sources on one line, for the server log.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

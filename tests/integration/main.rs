@@ -4,4 +4,10 @@
 
 mod harness;
 
+mod authorization;
+mod bad_input;
+mod cli;
+mod data_use_chart;
+mod identity;
 mod smoke;
+mod transport;

@@ -1,7 +1,7 @@
 //! The shortest path through the house: a customer opens a case, its engineer reads it.
 
 use supportgate::proto::{GetCaseRequest, Purpose};
-use supportgate_testkit::{backend_tests, Backend};
+use supportgate_testkit::backend_tests;
 use tonic::Code;
 
 use crate::harness::{assert_status, World};

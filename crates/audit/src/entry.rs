@@ -37,7 +37,8 @@ impl Decision {
 pub struct NewEntry {
     /// When the decision was made (from the injected clock).
     pub time: DateTime<Utc>,
-    /// Who asked; `None` only for the gateway's own events (bootstrap, retention).
+    /// Who asked; `None` for the gateway's own events (bootstrap, retention) and for
+    /// requests whose credential did not authenticate (an unproven claim names no one).
     pub subject: Option<SubjectId>,
     /// The role the subject acted in.
     pub role: Option<Role>,

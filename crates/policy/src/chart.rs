@@ -19,12 +19,13 @@ pub enum Verdict {
 
 /// The chart cell of DESIGN section 3, as a value (the types in `markers` mirror it).
 fn chart_allows(purpose: PurposeCode, class: DataClass) -> bool {
-    match (purpose, class) {
-        (PurposeCode::ProvideSupport | PurposeCode::ImproveSupport, DataClass::Contact) => true,
-        (PurposeCode::ProvideSupport | PurposeCode::ImproveSupport, DataClass::Customer) => true,
-        (PurposeCode::Communications, DataClass::Contact) => true,
-        _ => false,
-    }
+    matches!(
+        (purpose, class),
+        (
+            PurposeCode::ProvideSupport | PurposeCode::ImproveSupport,
+            DataClass::Contact | DataClass::Customer
+        ) | (PurposeCode::Communications, DataClass::Contact)
+    )
 }
 
 /// Which role may read for which purpose, and on what grounds.
@@ -38,9 +39,9 @@ enum Grounds {
 fn role_grounds(role: Role, purpose: PurposeCode) -> Option<Grounds> {
     match (role, purpose) {
         (Role::Customer, PurposeCode::ProvideSupport) => Some(Grounds::OwnTenant),
-        (Role::SupportEngineer, PurposeCode::ProvideSupport | PurposeCode::ImproveSupport) => {
-            Some(Grounds::Assigned)
-        }
+        // Engineers work cases (DESIGN section 1); improving the process is support
+        // quality's purpose, so an engineer gets only what providing support needs.
+        (Role::SupportEngineer, PurposeCode::ProvideSupport) => Some(Grounds::Assigned),
         (Role::SupportQuality, PurposeCode::ImproveSupport) => Some(Grounds::Quality),
         (Role::Communications, PurposeCode::Communications) => Some(Grounds::Communications),
         _ => None,

@@ -4,14 +4,14 @@ use supportgate_audit::Decision;
 use supportgate_crypto::KeyClass;
 use supportgate_policy::{AccessRequest, Grant, RequestedPurpose, ResourceFacts};
 use supportgate_store::{
-    CaseFilter, CaseMeta, CaseState, ContactRecord, ContactSealed, NewCase, Page, StoreError,
+    CaseFilter, CaseMeta, ContactRecord, ContactSealed, NewCase, Page, StoreError,
 };
 use supportgate_types::{CaseId, ContactId, DataClass, Role, SubjectId};
 
 use crate::context::Event;
 use crate::sealing::{open, seal};
 use crate::views::ContactInput;
-use crate::{Caller, CaseView, NewCaseInput, ServiceError, Services};
+use crate::{Caller, CaseListQuery, CaseView, NewCaseInput, ServiceError, Services};
 
 /// The summary's field name in its AAD.
 const SUMMARY: &str = "summary";
@@ -187,14 +187,21 @@ impl Services {
         })
     }
 
-    /// Lists case metadata: customers and quality staff see their tenant, engineers the
-    /// cases assigned to them, reviewers and operators what their scope covers.
+    /// Lists case metadata within the caller's scope: their own tenant for tenant roles,
+    /// any (or the named) tenant for provider-level reviewers and operators.
+    /// `assigned_to_me` narrows an engineer's list to the cases they are assigned to.
     pub async fn case_list(
         &self,
         caller: &Caller,
-        state: Option<CaseState>,
+        query: CaseListQuery,
         page: &Page,
     ) -> Result<Vec<CaseMeta>, ServiceError> {
+        if query.assigned_to_me && caller.principal.role != Role::SupportEngineer {
+            return Err(ServiceError::invalid(
+                "ASSIGNED_TO_ME_ENGINEERS_ONLY",
+                "assigned_to_me is only for support engineers",
+            ));
+        }
         let access = self
             .inner
             .policy
@@ -202,18 +209,37 @@ impl Services {
                 self.audit_sink(),
                 &caller.principal,
                 "case.list",
-                None,
+                query.tenant,
                 caller.request_id,
             )
             .await?;
-        let assigned_to =
-            (caller.principal.role == Role::SupportEngineer).then_some(caller.principal.subject);
-        let filter = CaseFilter { state, assigned_to };
+        let assigned_to = query.assigned_to_me.then_some(caller.principal.subject);
+        let filter = CaseFilter {
+            state: query.state,
+            assigned_to,
+        };
         Ok(self.inner.main.case_list(&access, &filter, page).await?)
     }
 
     /// Assigns a support engineer of the case's tenant to the case.
     pub async fn case_assign(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+        engineer: SubjectId,
+    ) -> Result<CaseMeta, ServiceError> {
+        let result = self.case_assign_checked(caller, case, engineer).await;
+        self.audited(
+            caller,
+            failed_case_event("case.assign", caller, case, engineer.to_string()),
+            result,
+        )
+        .await
+    }
+
+    /// The lookup is logged as `case.lookup` (a metadata read); the assignment itself
+    /// as `case.assign`, allowed before it happens or denied with why it did not.
+    async fn case_assign_checked(
         &self,
         caller: &Caller,
         case: CaseId,
@@ -225,7 +251,7 @@ impl Services {
             .authorize_metadata(
                 self.audit_sink(),
                 &caller.principal,
-                "case.assign",
+                "case.lookup",
                 None,
                 caller.request_id,
             )
@@ -265,13 +291,27 @@ impl Services {
         caller: &Caller,
         case: CaseId,
     ) -> Result<CaseMeta, ServiceError> {
+        let result = self.case_close_checked(caller, case).await;
+        self.audited(
+            caller,
+            failed_case_event("case.close", caller, case, case.to_string()),
+            result,
+        )
+        .await
+    }
+
+    async fn case_close_checked(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+    ) -> Result<CaseMeta, ServiceError> {
         let access = self
             .inner
             .policy
             .authorize_metadata(
                 self.audit_sink(),
                 &caller.principal,
-                "case.close",
+                "case.lookup",
                 None,
                 caller.request_id,
             )
@@ -314,5 +354,24 @@ fn case_event(action: &'static str, meta: &CaseMeta, resource: String) -> Event 
         case_id: Some(meta.id),
         decision: Decision::Allowed,
         reason: "METADATA_WRITE",
+    }
+}
+
+/// A case operation that failed before it happened, filed under the caller's tenant
+/// (`audited` drops the case when it was not found in the caller's scope).
+fn failed_case_event(
+    action: &'static str,
+    caller: &Caller,
+    case: CaseId,
+    resource: String,
+) -> Event {
+    Event {
+        action,
+        data_class: DataClass::Metadata,
+        tenant: caller.principal.tenant,
+        resource_id: Some(resource),
+        case_id: Some(case),
+        decision: Decision::Denied,
+        reason: "NOT_FOUND",
     }
 }

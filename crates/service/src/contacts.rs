@@ -66,7 +66,7 @@ impl Services {
             action: "contact.get",
             purpose,
             resource: found.as_ref().map(|(_, facts)| facts.clone()),
-            resource_id: found.as_ref().map(|(meta, _)| meta.contact.to_string()),
+            resource_id: Some(case.to_string()),
             request_id: caller.request_id,
         };
         let grant = self
@@ -166,10 +166,22 @@ impl Services {
             company: sealed("company", patch.company.as_ref().map(|v| v.as_str()))?,
             job_title: sealed("job_title", patch.job_title.as_ref().map(|v| v.as_str()))?,
         };
-        self.inner
+        let updated = self
+            .inner
             .contacts
             .contact_update(tenant, contact, store_patch, self.inner.clock.now())
-            .await?;
+            .await
+            .map_err(ServiceError::from);
+        let failed = Event {
+            action: "contact.correct",
+            data_class: DataClass::Contact,
+            tenant: Some(tenant),
+            resource_id: Some(contact.to_string()),
+            case_id: Some(case),
+            decision: Decision::Denied,
+            reason: "",
+        };
+        self.audited(caller, failed, updated).await?;
         self.contact_after_change(caller, case).await
     }
 

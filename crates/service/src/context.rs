@@ -69,6 +69,7 @@ pub struct Refusal {
 }
 
 /// What a logged event is about.
+#[derive(Clone, Debug)]
 pub(crate) struct Event {
     pub action: &'static str,
     pub data_class: DataClass,
@@ -122,11 +123,23 @@ impl Services {
     }
 
     /// Logs a refusal made before any use case ran (the edge's role gate).
+    ///
+    /// The case the request named is recorded as the resource; it is filed as the
+    /// entry's case only when it is a case of the caller's tenant, so a probe of another
+    /// tenant's id never shows up under that tenant's case in the caller's log.
     pub async fn log_role_denied(
         &self,
         caller: &Caller,
         refusal: Refusal,
     ) -> Result<(), ServiceError> {
+        let case_id = match (refusal.case, caller.principal.tenant) {
+            (Some(case), Some(tenant)) => match self.inner.main.case_meta_get(tenant, case).await {
+                Ok(_) => Some(case),
+                Err(supportgate_store::StoreError::NotFound { .. }) => None,
+                Err(e) => return Err(e.into()),
+            },
+            _ => None,
+        };
         let entry = NewEntry {
             time: self.inner.clock.now(),
             subject: Some(caller.principal.subject),
@@ -135,7 +148,7 @@ impl Services {
             action: refusal.action,
             data_class: refusal.data_class,
             resource_id: refusal.case.map(|c| c.to_string()),
-            case_id: refusal.case,
+            case_id,
             purpose: refusal.purpose,
             decision: Decision::Denied,
             reason: "ROLE_DENIED",
@@ -169,6 +182,40 @@ impl Services {
         };
         self.inner.main.append(entry).await?;
         Ok(())
+    }
+
+    /// Passes `result` through; when it is an error the caller can act on (invalid,
+    /// not found, conflict, precondition), first logs `event` as denied with the error's
+    /// reason, so the log never shows an operation as done that did not happen. A
+    /// `NotFound` entry names the id only as its resource, never as its case.
+    /// Refusals (`Denied`) were logged where they were decided and are not repeated.
+    pub(crate) async fn audited<T>(
+        &self,
+        caller: &Caller,
+        mut event: Event,
+        result: Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        let error = match result {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        let client_error = matches!(
+            error,
+            ServiceError::Invalid { .. }
+                | ServiceError::NotFound { .. }
+                | ServiceError::Conflict { .. }
+                | ServiceError::FailedPrecondition { .. }
+        );
+        if client_error {
+            if matches!(error, ServiceError::NotFound { .. }) {
+                // Not in the caller's scope: never file the entry under that case.
+                event.case_id = None;
+            }
+            event.decision = Decision::Denied;
+            event.reason = error.reason();
+            self.log(caller, event).await?;
+        }
+        Err(error)
     }
 
     /// Appends an event for `caller` and returns once it is durable.

@@ -103,12 +103,12 @@ fn parse_claims(signer: &SigningKey, token: &str) -> Result<Claims, ServiceError
 }
 
 impl Services {
-    /// Issues a credential for `subject`, valid for `ttl` (clamped to the configured maximum).
-    pub(crate) async fn issue_credential(
+    /// The lifetime a new credential gets: the default when none is asked for, and an
+    /// error (before anything is stored) when the request is out of range.
+    pub(crate) fn credential_ttl(
         &self,
-        subject: &SubjectRecord,
         ttl: Option<chrono::Duration>,
-    ) -> Result<IssuedToken, ServiceError> {
+    ) -> Result<chrono::Duration, ServiceError> {
         let config = &self.inner.config;
         let ttl = ttl.unwrap_or(config.default_credential_ttl);
         if ttl <= chrono::Duration::zero() || ttl > config.max_credential_ttl {
@@ -120,6 +120,16 @@ impl Services {
                 ),
             ));
         }
+        Ok(ttl)
+    }
+
+    /// Issues a credential for `subject`, valid for `ttl` (clamped to the configured maximum).
+    pub(crate) async fn issue_credential(
+        &self,
+        subject: &SubjectRecord,
+        ttl: Option<chrono::Duration>,
+    ) -> Result<IssuedToken, ServiceError> {
+        let ttl = self.credential_ttl(ttl)?;
         let id = CredentialId::new();
         let issued_at = self.inner.clock.now();
         let expires_at = issued_at + ttl;

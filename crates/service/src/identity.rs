@@ -12,12 +12,13 @@ use crate::{Caller, IssuedToken, ServiceError, Services};
 /// The bootstrap operator's name.
 const BOOTSTRAP_ADMIN: &str = "admin";
 
+/// An allowed operator event; an empty `resource` means no one object is concerned.
 fn admin_event(action: &'static str, tenant: Option<TenantId>, resource: String) -> Event {
     Event {
         action,
         data_class: DataClass::Metadata,
         tenant,
-        resource_id: Some(resource),
+        resource_id: (!resource.is_empty()).then_some(resource),
         case_id: None,
         decision: Decision::Allowed,
         reason: "ADMIN",
@@ -38,6 +39,20 @@ fn check_admin_scope(caller: &Caller, tenant: Option<TenantId>) -> Result<(), Se
 impl Services {
     /// Creates a tenant.
     pub async fn tenant_create(
+        &self,
+        caller: &Caller,
+        name: TenantName,
+    ) -> Result<TenantRecord, ServiceError> {
+        let result = self.tenant_create_checked(caller, name).await;
+        self.audited(
+            caller,
+            admin_event("admin.tenant.create", None, String::new()),
+            result,
+        )
+        .await
+    }
+
+    async fn tenant_create_checked(
         &self,
         caller: &Caller,
         name: TenantName,
@@ -67,6 +82,8 @@ impl Services {
         caller: &Caller,
         page: &Page,
     ) -> Result<Vec<TenantRecord>, ServiceError> {
+        let event = admin_event("admin.tenant.list", caller.principal.tenant, String::new());
+        self.log(caller, event).await?;
         if let Some(own) = caller.principal.tenant {
             let tenant = self.inner.main.tenant_get(own).await?;
             let first_page = page.after.is_none();
@@ -84,7 +101,27 @@ impl Services {
         name: SubjectName,
         ttl: Option<chrono::Duration>,
     ) -> Result<(SubjectRecord, IssuedToken), ServiceError> {
+        let result = self
+            .subject_create_checked(caller, tenant, role, name, ttl)
+            .await;
+        self.audited(
+            caller,
+            admin_event("admin.subject.create", tenant, String::new()),
+            result,
+        )
+        .await
+    }
+
+    async fn subject_create_checked(
+        &self,
+        caller: &Caller,
+        tenant: Option<TenantId>,
+        role: Role,
+        name: SubjectName,
+        ttl: Option<chrono::Duration>,
+    ) -> Result<(SubjectRecord, IssuedToken), ServiceError> {
         check_admin_scope(caller, tenant)?;
+        self.credential_ttl(ttl)?;
         if role.requires_tenant() && tenant.is_none() {
             return Err(ServiceError::invalid(
                 "TENANT_REQUIRED",
@@ -118,6 +155,26 @@ impl Services {
         subject: SubjectId,
         ttl: Option<chrono::Duration>,
     ) -> Result<IssuedToken, ServiceError> {
+        let result = self.credential_issue_checked(caller, subject, ttl).await;
+        self.audited(
+            caller,
+            admin_event(
+                "admin.credential.issue",
+                caller.principal.tenant,
+                subject.to_string(),
+            ),
+            result,
+        )
+        .await
+    }
+
+    async fn credential_issue_checked(
+        &self,
+        caller: &Caller,
+        subject: SubjectId,
+        ttl: Option<chrono::Duration>,
+    ) -> Result<IssuedToken, ServiceError> {
+        self.credential_ttl(ttl)?;
         let record = self.inner.main.subject_get(subject).await?;
         check_admin_scope(caller, record.tenant)
             .map_err(|_| ServiceError::NotFound { what: "subject" })?;
@@ -131,6 +188,24 @@ impl Services {
 
     /// Revokes a credential at once.
     pub async fn credential_revoke(
+        &self,
+        caller: &Caller,
+        credential: CredentialId,
+    ) -> Result<(), ServiceError> {
+        let result = self.credential_revoke_checked(caller, credential).await;
+        self.audited(
+            caller,
+            admin_event(
+                "admin.credential.revoke",
+                caller.principal.tenant,
+                credential.to_string(),
+            ),
+            result,
+        )
+        .await
+    }
+
+    async fn credential_revoke_checked(
         &self,
         caller: &Caller,
         credential: CredentialId,
@@ -166,6 +241,8 @@ impl Services {
             check_admin_scope(caller, filter.tenant.or(Some(own)))?;
             filter.tenant = Some(own);
         }
+        let event = admin_event("admin.subject.list", filter.tenant, String::new());
+        self.log(caller, event).await?;
         Ok(self.inner.main.subject_list(&filter, page).await?)
     }
 
@@ -174,6 +251,12 @@ impl Services {
         &self,
         caller: &Caller,
     ) -> Result<(SubjectRecord, Option<CredentialRecord>), ServiceError> {
+        let me = caller.principal.subject.to_string();
+        self.log(
+            caller,
+            admin_event("admin.whoami", caller.principal.tenant, me),
+        )
+        .await?;
         let subject = self
             .inner
             .main

@@ -26,4 +26,6 @@ pub use error::ServiceError;
 pub use supportgate_store::{
     CaseFilter, CaseMeta, CaseState, EntryFilter, Page, SubjectFilter, SubjectRecord, TenantRecord,
 };
-pub use views::{CaseView, ContactInput, ContactPatchInput, ContactView, NewCaseInput};
+pub use views::{
+    CaseListQuery, CaseView, ContactInput, ContactPatchInput, ContactView, NewCaseInput,
+};

@@ -30,6 +30,17 @@ pub struct NewCaseInput {
     pub contact: ContactInput,
 }
 
+/// Which cases to list (each filter optional).
+#[derive(Clone, Debug, Default)]
+pub struct CaseListQuery {
+    /// Only cases in this state.
+    pub state: Option<supportgate_store::CaseState>,
+    /// Only cases the calling engineer is assigned to.
+    pub assigned_to_me: bool,
+    /// Only this tenant (provider-level callers; others may only name their own).
+    pub tenant: Option<TenantId>,
+}
+
 /// A correction: only the given fields change.
 #[derive(Clone, Debug, Default)]
 pub struct ContactPatchInput {

@@ -1,4 +1,4 @@
--- Contact data lives in its own database file: fields sealed one by one under the tenant's
+-- Contact data lives in its own schema, owned by its own role: fields sealed one by one under the tenant's
 -- contact key; e-mail lookups go through a keyed hash, never plaintext.
 CREATE TABLE contact_keys (
     tenant_id   TEXT NOT NULL,

@@ -5,10 +5,6 @@ use supportgate::proto::access_log_service_client::AccessLogServiceClient;
 use supportgate::proto::admin_service_client::AdminServiceClient;
 use supportgate::proto::case_service_client::CaseServiceClient;
 use supportgate::proto::contact_service_client::ContactServiceClient;
-use supportgate::proto::legal_service_client::LegalServiceClient;
-use supportgate::proto::recording_service_client::RecordingServiceClient;
-use supportgate::proto::session_service_client::SessionServiceClient;
-use supportgate::proto::transfer_service_client::TransferServiceClient;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::service::Interceptor;
@@ -71,18 +67,6 @@ impl Clients {
     }
     pub fn log(&self) -> AccessLogServiceClient<Authed> {
         AccessLogServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
-    }
-    pub fn transfers(&self) -> TransferServiceClient<Authed> {
-        TransferServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
-    }
-    pub fn sessions(&self) -> SessionServiceClient<Authed> {
-        SessionServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
-    }
-    pub fn recordings(&self) -> RecordingServiceClient<Authed> {
-        RecordingServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
-    }
-    pub fn legal(&self) -> LegalServiceClient<Authed> {
-        LegalServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
     }
 
     /// The bearer header value, for raw calls.

@@ -24,8 +24,6 @@ use super::clients::{Actor, Clients};
 pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
-    /// Which engine it stores on.
-    pub backend: Backend,
     /// The clock the use cases read (credentials expire by it).
     pub clock: Arc<ManualClock>,
     /// The test PKI: `ca_cert_path` is what clients trust.
@@ -33,8 +31,8 @@ pub struct TestServer {
     admin: Actor,
     shutdown: CancellationToken,
     running: Option<Running>,
-    /// The databases, for tests that must prove what is (not) stored.
-    pub dbs: TestDatabases,
+    /// The databases; removed when the server is dropped.
+    _dbs: TestDatabases,
 }
 
 impl Drop for TestServer {
@@ -92,13 +90,12 @@ impl TestServer {
         .expect("server starts");
         TestServer {
             addr: running.addr,
-            backend,
             clock,
             pki,
             admin,
             shutdown,
             running: Some(running),
-            dbs,
+            _dbs: dbs,
         }
     }
 

@@ -38,7 +38,6 @@ pub struct World {
     /// Provider-wide compliance reviewer.
     pub reviewer: Actor,
     pub counsel: Actor,
-    pub second_counsel: Actor,
     pub agency: Actor,
 }
 
@@ -65,9 +64,6 @@ impl World {
         let counsel = server
             .create_subject(None, Role::LegalCounsel, "lena")
             .await;
-        let second_counsel = server
-            .create_subject(None, Role::LegalCounsel, "luis")
-            .await;
         let agency = server
             .create_subject(None, Role::LawEnforcement, "agency")
             .await;
@@ -78,7 +74,6 @@ impl World {
             admin,
             reviewer,
             counsel,
-            second_counsel,
             agency,
         }
     }

@@ -26,7 +26,7 @@ fn named(p: PurposeCode) -> RequestedPurpose {
 
 #[test]
 fn the_value_chart_matches_the_type_chart() {
-    use crate::markers::{Class, Permits, Purpose};
+    use crate::markers::{Class, Permits};
     fn allowed<P: Permits<C>, C: Class>() -> (PurposeCode, DataClass) {
         (P::CODE, C::CLASS)
     }
@@ -193,5 +193,33 @@ fn roles_without_content_access_are_denied_every_content_read() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn an_assigned_engineer_reads_only_to_provide_support() {
+    let t = TenantId::new();
+    let engineer = principal(Role::SupportEngineer, t);
+    for class in [DataClass::Contact, DataClass::Customer] {
+        let assigned = facts(t, true, false);
+        assert!(matches!(
+            evaluate(
+                &engineer,
+                named(PurposeCode::ProvideSupport),
+                class,
+                Some(&assigned)
+            ),
+            Verdict::Allow(..)
+        ));
+        assert_eq!(
+            evaluate(
+                &engineer,
+                named(PurposeCode::ImproveSupport),
+                class,
+                Some(&assigned)
+            ),
+            Verdict::Deny(Reason::PurposeNotPermittedForRole),
+            "improving support is support quality's purpose"
+        );
     }
 }

@@ -4,7 +4,7 @@ use chrono::Duration;
 use supportgate_audit::{AuditSink, Decision, Entry, NewEntry, StoredFields};
 use supportgate_policy::MetadataAccess;
 use supportgate_store::EntryFilter;
-use supportgate_testkit::{backend_tests, Backend};
+use supportgate_testkit::backend_tests;
 use supportgate_types::{CaseId, DataClass, PurposeCode, RequestId, Role, SubjectId, TenantId};
 use tokio::task::JoinSet;
 
@@ -18,6 +18,9 @@ async fn seqs(s: &Stores, token: &MetadataAccess, filter: &EntryFilter) -> Vec<u
         .unwrap();
     entries.iter().map(|e| e.sequence).collect()
 }
+
+/// Which entries a filter should select.
+type Keep<'a> = Box<dyn Fn(&StoredFields) -> bool + 'a>;
 
 fn matching(log: &[Entry], keep: impl Fn(&StoredFields) -> bool) -> Vec<u64> {
     log.iter()
@@ -140,7 +143,7 @@ backend_tests! {
         let log = s.log().await;
         let t = |i: usize| entries[i].time;
 
-        let cases: Vec<(EntryFilter, Box<dyn Fn(&StoredFields) -> bool>)> = vec![
+        let cases: Vec<(EntryFilter, Keep<'_>)> = vec![
             (EntryFilter::default(), Box::new(|_| true)),
             (EntryFilter { tenant: Some(acme), ..Default::default() }, Box::new(move |e| e.tenant == Some(acme))),
             (EntryFilter { case: Some(case_a), ..Default::default() }, Box::new(move |e| e.case_id == Some(case_a))),

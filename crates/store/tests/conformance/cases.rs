@@ -2,7 +2,7 @@
 
 use supportgate_policy::MetadataAccess;
 use supportgate_store::{CaseFilter, CaseMeta, CaseState, NewCase};
-use supportgate_testkit::{backend_tests, Backend};
+use supportgate_testkit::backend_tests;
 use supportgate_types::{CaseId, Role, SubjectId, TenantId};
 
 use crate::support::{

@@ -2,7 +2,7 @@
 
 use supportgate_policy::{ContactDataAccess, Principal};
 use supportgate_store::{ContactPatch, ContactRecord, ContactSealed};
-use supportgate_testkit::{backend_tests, Backend};
+use supportgate_testkit::backend_tests;
 use supportgate_types::{ContactId, Role, TenantId};
 
 use crate::support::{

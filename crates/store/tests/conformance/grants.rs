@@ -4,7 +4,7 @@
 use supportgate_audit::Decision;
 use supportgate_policy::{AuthorizeError, Denial, Grant, Principal, Reason};
 use supportgate_store::ContactRecord;
-use supportgate_testkit::{backend_tests, Backend};
+use supportgate_testkit::backend_tests;
 use supportgate_types::{CaseId, DataClass, PurposeCode, Role, TenantId};
 
 use crate::support::{assert_not_found, principal, provider, Stores};

@@ -6,7 +6,7 @@ use supportgate_store::{
     CaseFilter, ContactRecord, ContactSealed, CredentialRecord, EntryFilter, SealedKey,
     SubjectFilter, TenantKeyStore,
 };
-use supportgate_testkit::{backend_tests, Backend};
+use supportgate_testkit::backend_tests;
 use supportgate_types::{CredentialId, Role, TenantId};
 
 use crate::support::{contact_record, new_entry, page, principal, stored, Stores};
@@ -157,7 +157,7 @@ backend_tests! {
             let subjects = s.main.subject_list(&SubjectFilter::default(), &after).await.unwrap();
             assert!(subjects.is_empty(), "{cursor:?}");
         }
-        assert_eq!(s.main.tenant_list(&page(10, None)).await.unwrap(), [tenant.clone()]);
+        assert_eq!(s.main.tenant_list(&page(10, None)).await.unwrap(), std::slice::from_ref(&tenant));
         let cases = s.main.case_list(&token, &CaseFilter::default(), &page(10, None)).await.unwrap();
         assert_eq!(cases.len(), 1, "the cases table is intact");
         let _unused: Option<TenantId> = None;

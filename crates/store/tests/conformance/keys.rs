@@ -1,7 +1,7 @@
 //! Wrapped tenant keys through `TenantKeyStore`, on both stores, kept in separate tables.
 
 use supportgate_store::{SealedKey, TenantKeyStore};
-use supportgate_testkit::{backend_tests, Backend};
+use supportgate_testkit::backend_tests;
 use supportgate_types::TenantId;
 
 use crate::support::{assert_conflict, assert_not_found, Stores};

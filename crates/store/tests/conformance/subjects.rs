@@ -1,7 +1,7 @@
 //! Subjects: names unique within a tenant (and among provider-level subjects), filters, paging.
 
 use supportgate_store::{SubjectFilter, SubjectRecord};
-use supportgate_testkit::{backend_tests, Backend};
+use supportgate_testkit::backend_tests;
 use supportgate_types::{Role, SubjectId};
 
 use crate::support::{all_pages, assert_conflict, assert_not_found, page, sorted, Stores};

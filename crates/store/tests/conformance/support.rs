@@ -27,7 +27,6 @@ pub struct Stores {
     pub contacts: ContactStore,
     pub clock: Arc<ManualClock>,
     pub policy: Policy,
-    pub backend: Backend,
     pub dbs: TestDatabases,
 }
 
@@ -47,7 +46,6 @@ impl Stores {
             contacts,
             clock,
             policy,
-            backend,
             dbs,
         }
     }
@@ -189,7 +187,7 @@ impl Stores {
             1000,
             |page| async move {
                 self.main
-                    .log_list(&reviewer, &EntryFilter::default(), &page)
+                    .log_list(reviewer, &EntryFilter::default(), &page)
                     .await
                     .unwrap()
             },

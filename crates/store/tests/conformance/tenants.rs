@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 use supportgate_store::{CredentialRecord, TenantRecord};
-use supportgate_testkit::{backend_tests, Backend};
+use supportgate_testkit::backend_tests;
 use supportgate_types::{CredentialId, Role, SubjectId, TenantId};
 
 use crate::support::{all_pages, assert_conflict, assert_not_found, sorted, Stores};
