@@ -24,7 +24,7 @@ use supportgate::proto::{
 use supportgate::server::tls::{server_config, TlsMaterial};
 use supportgate::server::{dev_pki, Limits, Server, ServerSettings};
 use supportgate_crypto::{LocalMasterKey, SecretKey, SigningKey};
-use supportgate_service::{Services, ServicesConfig};
+use supportgate_service::{GatewayKey, Services, ServicesConfig};
 use supportgate_store::{ContactStore, MainStore};
 use supportgate_testkit::{Backend, TestDatabases};
 use supportgate_types::SystemClock;
@@ -47,16 +47,18 @@ async fn start(backend: Backend) -> Gateway {
     let pki = dev_pki::load_or_create(&dbs.path().join("tls"), &[]).unwrap();
     let material =
         TlsMaterial::from_files(&pki.server_cert_path, &pki.server_key_path, None).unwrap();
-    let main = MainStore::open(&dbs.config).await.unwrap();
+    let clock: Arc<dyn supportgate_types::Clock> = Arc::new(SystemClock);
+    let key = GatewayKey::new(SigningKey::from_seed(&SecretKey::generate().unwrap()).unwrap());
+    let options = key.log_options(clock.clone(), 1024, Duration::from_secs(10));
+    let main = MainStore::open_with(&dbs.config, options).await.unwrap();
     let contacts = ContactStore::open(&dbs.config).await.unwrap();
     let master = LocalMasterKey::new("bench".into(), SecretKey::generate().unwrap());
-    let signer = SigningKey::from_seed(&SecretKey::generate().unwrap()).unwrap();
     let services = Services::new(
         main,
         contacts,
-        Arc::new(SystemClock),
+        clock,
         Arc::new(master),
-        signer,
+        key,
         ServicesConfig::default(),
     );
     let admin = services

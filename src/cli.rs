@@ -121,6 +121,14 @@ pub async fn run(options: ClientOptions, command: ClientCommand) -> ExitCode {
 
 /// Connects, then hands the command to its area.
 async fn execute(options: &ClientOptions, command: ClientCommand) -> Result<(), CliError> {
+    if let ClientCommand::Log(cmd) = &command {
+        if cmd.is_offline() {
+            let ClientCommand::Log(cmd) = command else {
+                return Ok(());
+            };
+            return log::run_offline(cmd, options.output);
+        }
+    }
     let clients = Clients::connect(options).await?;
     let out = options.output;
     match command {

@@ -111,6 +111,8 @@ struct FileConfig {
     max_stream_message_bytes: Option<usize>,
     max_concurrent_streams: Option<u32>,
     max_in_flight_requests: Option<usize>,
+    log_checkpoint_every: Option<u64>,
+    log_checkpoint_interval_seconds: Option<u64>,
 }
 
 /// Where the listener's certificate comes from.
@@ -173,6 +175,26 @@ pub struct ServeConfig {
     pub log_format: LogFormat,
     /// Transport limits.
     pub limits: Limits,
+    /// How often the access log signs checkpoints.
+    pub log: LogSettings,
+}
+
+/// Access-log settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// A checkpoint at least every this many entries.
+    pub checkpoint_every: u64,
+    /// And at least this often while entries arrive.
+    pub checkpoint_interval: std::time::Duration,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            checkpoint_every: 1024,
+            checkpoint_interval: std::time::Duration::from_secs(10),
+        }
+    }
 }
 
 /// A configuration problem, naming the setting.
@@ -354,6 +376,18 @@ impl ServeArgs {
             admin_token_file,
             log_format: pick(self.log_format, file.log_format).unwrap_or(LogFormat::Text),
             limits,
+            log: LogSettings {
+                checkpoint_every: positive(
+                    "log_checkpoint_every",
+                    file.log_checkpoint_every,
+                    LogSettings::default().checkpoint_every,
+                )?,
+                checkpoint_interval: std::time::Duration::from_secs(positive(
+                    "log_checkpoint_interval_seconds",
+                    file.log_checkpoint_interval_seconds,
+                    LogSettings::default().checkpoint_interval.as_secs(),
+                )?),
+            },
         })
     }
 }

@@ -4,6 +4,7 @@
 //! live in the pure crates (`supportgate-policy`, `-audit`, `-crypto`, `-types`), storage
 //! in `supportgate-store`, use cases in `supportgate-service`. See `docs/ARCHITECTURE.md`.
 
+pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod proto;

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use supportgate_crypto::{KeyWrapper, LocalMasterKey, SigningKey};
-use supportgate_service::{Services, ServicesConfig};
+use supportgate_service::{GatewayKey, Services, ServicesConfig};
 use supportgate_store::{ContactStore, MainStore};
-use supportgate_types::SystemClock;
+use supportgate_types::{Clock, SystemClock};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -100,16 +100,22 @@ pub async fn start(
     let material = tls_material(config)?;
     let tls = server_config(&material)?;
     let master = master_key(&config.master_key)?;
-    let signer = signing_key(&config.signing_key_file, config.create_signing_key)?;
-    let main = MainStore::open(&config.store).await?;
+    let key = GatewayKey::new(signing_key(
+        &config.signing_key_file,
+        config.create_signing_key,
+    )?);
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let log = &config.log;
+    let log_options = key.log_options(clock.clone(), log.checkpoint_every, log.checkpoint_interval);
+    let main = MainStore::open_with(&config.store, log_options).await?;
     let contacts = ContactStore::open(&config.store).await?;
     tracing::info!(engine = ?main.engine(), "customer-data and contact stores open (kept apart)");
     let services = Services::new(
         main,
         contacts,
-        Arc::new(SystemClock),
+        clock,
         master,
-        signer,
+        key,
         ServicesConfig::default(),
     );
     if let Some(path) = &config.admin_token_file {

@@ -148,7 +148,7 @@ impl Server {
     ) -> Result<Running, ServeError> {
         let addr = listener.local_addr().map_err(ServeError::LocalAddr)?;
         let limits = settings.limits.clone();
-        let edge = Edge::new(services.clone());
+        let edge = Edge::new(services.clone(), shutdown.clone());
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
         let reflection = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)

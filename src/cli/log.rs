@@ -1,4 +1,9 @@
-//! `supportgate log …`: reading the access log (compliance reviewers).
+//! `supportgate log …`: the access log for compliance reviewers (list, stream, verify,
+//! export, public key) and for customers (who accessed their cases).
+
+mod export;
+mod stream;
+mod verify;
 
 use clap::{Args, Subcommand};
 
@@ -13,8 +18,38 @@ use crate::proto::{Decision, ListEntriesRequest, Purpose};
 /// The access log.
 #[derive(Debug, Subcommand)]
 pub enum LogCommand {
-    /// List entries matching every given filter, oldest first
+    /// List entries matching every given filter, oldest first (customers: who accessed
+    /// their cases)
     List(ListArgs),
+    /// Stream matching entries and the checkpoints that cover them; --follow keeps
+    /// streaming new entries (JSON Lines with --output json)
+    Stream(stream::StreamArgs),
+    /// Verify the hash chain and every checkpoint signature: on the gateway, or offline
+    /// from an export bundle with --bundle and --public-key (no server needed)
+    Verify(verify::VerifyArgs),
+    /// Export a signed bundle of entries and checkpoints that verifies offline
+    Export(export::ExportArgs),
+    /// Print the gateway's public key (PEM), or save it with --out
+    PublicKey {
+        /// Write the key to this file instead of stdout
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+impl LogCommand {
+    /// Whether the command runs without contacting the gateway.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, LogCommand::Verify(args) if args.is_offline())
+    }
+}
+
+/// Runs a command that needs no gateway.
+pub fn run_offline(command: LogCommand, out: OutputFormat) -> Result<(), CliError> {
+    match command {
+        LogCommand::Verify(args) => verify::offline(&args, out),
+        _ => Err(CliError::usage("this command needs the gateway")),
+    }
 }
 
 /// Filters of `log list`; all optional, combined with AND.
@@ -84,6 +119,10 @@ pub async fn run(
 ) -> Result<(), CliError> {
     match command {
         LogCommand::List(args) => list(clients, out, &args).await,
+        LogCommand::Stream(args) => stream::run(clients, out, &args).await,
+        LogCommand::Verify(args) => verify::online(clients, out, &args).await,
+        LogCommand::Export(args) => export::run(clients, &args).await,
+        LogCommand::PublicKey { out: file } => export::public_key(clients, file.as_deref()).await,
     }
 }
 

@@ -285,7 +285,7 @@ pub const RPC_RULES: &[RpcRule] = &[
     rpc(
         "/supportgate.v1.AccessLogService/ListEntries",
         "log.list",
-        &[ComplianceReviewer],
+        &[ComplianceReviewer, Customer],
     ),
     rpc(
         "/supportgate.v1.AccessLogService/StreamEntries",
@@ -305,7 +305,7 @@ pub const RPC_RULES: &[RpcRule] = &[
     rpc(
         "/supportgate.v1.AccessLogService/GetPublicKey",
         "log.public_key",
-        &[ComplianceReviewer, Admin],
+        EVERYONE_BUT_SALES,
     ),
     rpc(
         "/supportgate.v1.LegalService/SubmitRequest",

@@ -21,6 +21,8 @@ use super::status::to_status;
 pub struct Edge {
     /// The use cases.
     pub services: Services,
+    /// Cancelled when the server shuts down: long-lived streams end on it.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 /// The request id the request-id layer put on the request.
@@ -78,9 +80,9 @@ fn presented<T>(request: &Request<T>) -> Result<Presented<'_>, ServiceError> {
 }
 
 impl Edge {
-    /// The edge over `services`.
-    pub fn new(services: Services) -> Self {
-        Self { services }
+    /// The edge over `services`; streams end when `shutdown` is cancelled.
+    pub fn new(services: Services, shutdown: tokio_util::sync::CancellationToken) -> Self {
+        Self { services, shutdown }
     }
 
     async fn authenticate<T>(&self, request: &Request<T>) -> Result<Principal, ServiceError> {

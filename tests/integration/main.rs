@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod access_log;
 mod authorization;
 mod bad_input;
 mod cli;

@@ -62,13 +62,17 @@ pub struct NewEntry {
     pub request_id: RequestId,
 }
 
-/// An entry as stored, with its sequence number.
+/// An entry as stored: its place in the log and in the hash chain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     /// Position in the log, starting at 1, without gaps.
     pub sequence: u64,
     /// The entry's fields.
     pub entry: StoredFields,
+    /// The previous entry's hash ([`crate::GENESIS`] for entry 1).
+    pub prev_hash: crate::Hash,
+    /// This entry's hash: [`crate::entry_hash`] of `prev_hash` and its encoding.
+    pub hash: crate::Hash,
 }
 
 /// The stored form of an entry's fields (owned strings, as read back from storage).
@@ -98,4 +102,26 @@ pub struct StoredFields {
     pub reason: String,
     /// See [`NewEntry::request_id`].
     pub request_id: RequestId,
+}
+
+impl StoredFields {
+    /// The stored form of a new entry; time is kept to the microsecond, as stored.
+    pub fn from_new(entry: &NewEntry) -> StoredFields {
+        let micros = entry.time.timestamp_micros();
+        StoredFields {
+            time: DateTime::from_timestamp_micros(micros).unwrap_or(entry.time),
+            subject: entry.subject,
+            role: entry.role,
+            tenant: entry.tenant,
+            action: entry.action.to_owned(),
+            data_class: entry.data_class,
+            // An empty id is no id: the wire cannot tell the two apart.
+            resource_id: entry.resource_id.clone().filter(|r| !r.is_empty()),
+            case_id: entry.case_id,
+            purpose: entry.purpose,
+            decision: entry.decision,
+            reason: entry.reason.to_owned(),
+            request_id: entry.request_id,
+        }
+    }
 }

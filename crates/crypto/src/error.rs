@@ -30,6 +30,10 @@ pub enum CryptoError {
     #[error("cipher key could not be set up")]
     KeySetup,
 
+    /// A public key file is not a PEM Ed25519 `PUBLIC KEY`.
+    #[error("not a PEM Ed25519 public key (-----BEGIN PUBLIC KEY-----)")]
+    PublicKey,
+
     /// HKDF could not derive a subkey.
     #[error("subkey derivation failed")]
     KeyDerivation,

@@ -43,5 +43,8 @@ pub use keys::{KeyClass, TenantKey};
 pub use lookup::{normalize_email, LookupHasher};
 pub use master::LocalMasterKey;
 pub use secret::SecretKey;
-pub use signing::{verify_signature, SignatureDomain, SigningKey};
+pub use signing::{
+    parse_public_key_pem, public_key_id, public_key_pem, verify_signature, SignatureDomain,
+    SigningKey,
+};
 pub use wrapper::KeyWrapper;

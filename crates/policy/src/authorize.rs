@@ -207,7 +207,12 @@ impl Policy {
             time: self.clock.now(),
             subject: Some(principal.subject),
             role: Some(principal.role),
-            tenant: requested_tenant.or(principal.tenant),
+            // A refusal to look at another tenant is filed under the caller's own
+            // tenant: the other tenant's log never names who probed it.
+            tenant: match outcome {
+                Err(Reason::OtherTenant) => principal.tenant,
+                _ => requested_tenant.or(principal.tenant),
+            },
             action,
             data_class: DataClass::Metadata,
             resource_id: None,

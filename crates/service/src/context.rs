@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use supportgate_audit::{AuditSink, Decision, NewEntry, Receipt};
-use supportgate_crypto::{KeyWrapper, SigningKey};
+use supportgate_crypto::KeyWrapper;
 use supportgate_policy::{Policy, Principal};
 use supportgate_store::{ContactStore, MainStore};
 use supportgate_types::{CaseId, Clock, DataClass, PurposeCode, RequestId, TenantId};
 
 use crate::keyring::KeyRing;
+use crate::GatewayKey;
 use crate::ServiceError;
 
 /// Tunables of the use cases.
@@ -51,7 +52,7 @@ pub(crate) struct Inner {
     pub policy: Policy,
     pub clock: Arc<dyn Clock>,
     pub keys: KeyRing,
-    pub signer: SigningKey,
+    pub key: Arc<GatewayKey>,
     pub config: ServicesConfig,
 }
 
@@ -87,7 +88,7 @@ impl Services {
         contacts: ContactStore,
         clock: Arc<dyn Clock>,
         master_key: Arc<dyn KeyWrapper>,
-        signer: SigningKey,
+        key: Arc<GatewayKey>,
         config: ServicesConfig,
     ) -> Services {
         let inner = Inner {
@@ -96,12 +97,17 @@ impl Services {
             policy: Policy::new(clock.clone()),
             keys: KeyRing::new(master_key, clock.clone()),
             clock,
-            signer,
+            key,
             config,
         };
         Services {
             inner: Arc::new(inner),
         }
+    }
+
+    /// The current time, from the injected clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
     }
 
     /// The customer-data store's log, for the edge's own audited decisions.

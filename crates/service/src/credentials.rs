@@ -142,7 +142,7 @@ impl Services {
             exp: expires_at.timestamp(),
         };
         let json = serde_json::to_vec(&claims).map_err(ServiceError::internal)?;
-        let token = sign_token(&self.inner.signer, &json);
+        let token = sign_token(self.inner.key.signing_key(), &json);
         let record = CredentialRecord {
             id,
             subject: subject.id,
@@ -162,7 +162,7 @@ impl Services {
     /// Establishes who presents `token`: signature, expiry, revocation, and that the
     /// subject still exists with the role and tenant the token claims. Fails closed.
     pub async fn authenticate(&self, token: &str) -> Result<Principal, ServiceError> {
-        let claims = parse_claims(&self.inner.signer, token.trim())?;
+        let claims = parse_claims(self.inner.key.signing_key(), token.trim())?;
         let malformed = || {
             unauthenticated(
                 "CREDENTIAL_MALFORMED",

@@ -14,6 +14,7 @@ mod contacts;
 mod context;
 mod credentials;
 mod error;
+mod gateway_key;
 mod identity;
 mod keyring;
 mod log;
@@ -23,6 +24,8 @@ mod views;
 pub use context::{Caller, Refusal, Services, ServicesConfig};
 pub use credentials::{IssuedToken, TOKEN_PREFIX};
 pub use error::ServiceError;
+pub use gateway_key::{GatewayKey, TrustedKeys};
+pub use log::{LogExport, LogRange};
 pub use supportgate_store::{
     CaseFilter, CaseMeta, CaseState, EntryFilter, Page, SubjectFilter, SubjectRecord, TenantRecord,
 };

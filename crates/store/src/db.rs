@@ -105,8 +105,12 @@ pub(crate) async fn open(
     let setup = match engine {
         // WAL for concurrent readers; synchronous=FULL so a commit is durable when it returns
         // (the access log's write-ahead rule depends on it).
+        // A 64 MiB page cache and WAL checkpoints every 64 MiB instead of every 4 MiB:
+        // the access log's indexes dirty many pages per commit, and checkpointing after
+        // nearly every batch measured 18% slower.
         Engine::Sqlite => "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                           PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;"
+                           PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                           PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;"
             .to_owned(),
         Engine::Postgres => format!("SET search_path TO {schema}"),
     };

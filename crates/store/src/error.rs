@@ -42,6 +42,9 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database operation failed")]
     Database(#[source] sqlx::Error),
+    /// A failure shared by every request of one access-log batch.
+    #[error("the access log could not commit")]
+    Shared(#[source] std::sync::Arc<StoreError>),
 }
 
 impl StoreError {

@@ -24,7 +24,7 @@ pub use contact_store::{ContactPatch, ContactStore};
 pub use db::{Engine, StoreConfig};
 pub use error::StoreError;
 pub use keys::TenantKeyStore;
-pub use main_store::MainStore;
+pub use main_store::{ExportItem, LogOptions, MainStore, SequenceRange};
 pub use records::{
     CaseFilter, CaseMeta, CaseState, ContactRecord, ContactSealed, CredentialRecord, EntryFilter,
     NewCase, Page, SealedKey, SubjectFilter, SubjectRecord, TenantRecord,

@@ -2,11 +2,15 @@
 
 mod cases;
 mod identities;
-
 mod log;
+mod log_scan;
+mod log_writer;
 
 use sqlx::AnyPool;
 
+pub use self::log::{ExportItem, SequenceRange};
+pub use self::log_writer::LogOptions;
+use self::log_writer::LogWriter;
 use crate::db::{open, Engine};
 use crate::{StoreConfig, StoreError};
 
@@ -18,13 +22,18 @@ static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/post
 pub struct MainStore {
     pub(crate) pool: AnyPool,
     engine: Engine,
-    /// Serialises appends within this process so sequence numbers have no gaps.
-    log_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The access log's one writer (group commit, chain, checkpoints).
+    log: LogWriter,
 }
 
 impl MainStore {
-    /// Opens (and migrates) the customer-data database.
+    /// Opens (and migrates) the customer-data database; the log signs no checkpoints.
     pub async fn open(config: &StoreConfig) -> Result<MainStore, StoreError> {
+        Self::open_with(config, LogOptions::default()).await
+    }
+
+    /// Opens (and migrates) the customer-data database, with the log writer's options.
+    pub async fn open_with(config: &StoreConfig, log: LogOptions) -> Result<MainStore, StoreError> {
         let opened = open(
             "customer-data",
             &config.main_url,
@@ -34,10 +43,11 @@ impl MainStore {
             &POSTGRES,
         )
         .await?;
+        let writer = LogWriter::start(opened.pool.clone(), opened.engine, log);
         Ok(MainStore {
             pool: opened.pool,
             engine: opened.engine,
-            log_writer: std::sync::Arc::default(),
+            log: writer,
         })
     }
 
@@ -55,8 +65,9 @@ impl MainStore {
         Ok(())
     }
 
-    /// Closes the pool, waiting for connections to be returned.
+    /// Writes what the log has queued, signs a last checkpoint, and closes the pool.
     pub async fn close(&self) {
+        self.log.close().await;
         self.pool.close().await;
     }
 

@@ -207,4 +207,6 @@ pub struct EntryFilter {
     pub since: Option<DateTime<Utc>>,
     /// Entries before this time.
     pub until: Option<DateTime<Utc>>,
+    /// Only entries about a case (what a customer may see of their tenant's log).
+    pub about_cases_only: bool,
 }

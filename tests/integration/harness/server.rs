@@ -9,7 +9,7 @@ use supportgate::server::dev_pki::{self, DevPki};
 use supportgate::server::tls::{server_config, TlsMaterial};
 use supportgate::server::{Limits, Running, Server, ServerSettings};
 use supportgate_crypto::{LocalMasterKey, SecretKey, SigningKey};
-use supportgate_service::{Services, ServicesConfig};
+use supportgate_service::{GatewayKey, Services, ServicesConfig};
 use supportgate_store::{ContactStore, MainStore};
 use supportgate_testkit::{Backend, ManualClock, TestDatabases};
 use tokio::net::TcpListener;
@@ -105,6 +105,34 @@ impl TestServer {
             running.shutdown();
             running.wait().await.expect("server stops cleanly");
         }
+    }
+
+    /// Runs SQL on the customer-data database as the gateway's own database user, the
+    /// way an intruder with the database's credentials could (PostgreSQL: in the
+    /// gateway's schema).
+    pub async fn sql(&self, statements: &[&str]) {
+        use sqlx::{Connection, Executor};
+        sqlx::any::install_default_drivers();
+        let config = &self._dbs.config;
+        let mut conn = sqlx::AnyConnection::connect(&config.main_url)
+            .await
+            .expect("connect to the database");
+        if config.main_url.starts_with("postgres") {
+            conn.execute(format!("SET search_path TO {}", config.main_schema).as_str())
+                .await
+                .expect("search path");
+        }
+        for sql in statements {
+            conn.execute(*sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+        conn.close().await.expect("close");
+    }
+
+    /// Whether this server stores on PostgreSQL.
+    pub fn on_postgres(&self) -> bool {
+        self._dbs.config.main_url.starts_with("postgres")
     }
 
     /// `https://127.0.0.1:PORT`.
@@ -212,18 +240,23 @@ impl TestServer {
 }
 
 async fn open_services(dbs: &TestDatabases, clock: Arc<ManualClock>) -> Services {
-    let main = MainStore::open(&dbs.config).await.expect("open main store");
+    let key = GatewayKey::new(
+        SigningKey::from_seed(&SecretKey::generate().expect("seed")).expect("signing key"),
+    );
+    let options = key.log_options(clock.clone(), 1024, std::time::Duration::from_secs(10));
+    let main = MainStore::open_with(&dbs.config, options)
+        .await
+        .expect("open main store");
     let contacts = ContactStore::open(&dbs.config)
         .await
         .expect("open contact store");
     let master = LocalMasterKey::new("test-master".into(), SecretKey::generate().expect("key"));
-    let signer = SigningKey::from_seed(&SecretKey::generate().expect("seed")).expect("signing key");
     Services::new(
         main,
         contacts,
         clock,
         Arc::new(master),
-        signer,
+        key,
         ServicesConfig::default(),
     )
 }
