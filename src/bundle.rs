@@ -17,3 +17,6 @@ pub use write::BundleWriter;
 
 /// The `format` every bundle header carries.
 pub const BUNDLE_FORMAT: &str = "supportgate-access-log-bundle/v1";
+
+#[cfg(test)]
+mod tests;

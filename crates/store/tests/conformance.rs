@@ -16,6 +16,8 @@ mod access_log;
 mod append_only;
 #[path = "conformance/cases.rs"]
 mod cases;
+#[path = "conformance/checkpoints.rs"]
+mod checkpoints;
 #[path = "conformance/contacts.rs"]
 mod contacts;
 #[path = "conformance/grants.rs"]
