@@ -59,6 +59,7 @@ async fn start(backend: Backend) -> Gateway {
         clock,
         Arc::new(master),
         key,
+        Arc::new(supportgate_store::LocalBlobStore::open(&dbs.path().join("blobs")).unwrap()),
         ServicesConfig::default(),
     );
     let admin = services

@@ -21,11 +21,14 @@ mod case;
 mod connect;
 mod contact;
 pub mod dev;
+mod download;
 mod error;
 mod log;
 mod output;
 mod page;
 mod resolve;
+mod transfer;
+mod upload;
 mod view;
 
 #[cfg(test)]
@@ -37,6 +40,7 @@ use std::process::ExitCode;
 
 use self::connect::Clients;
 use self::error::CliError;
+pub(crate) use self::upload::bar as upload_progress;
 
 /// Options every client command shares.
 ///
@@ -98,9 +102,16 @@ pub enum ClientCommand {
     /// Contact data of a case: show, correct, opt out, communication recipients
     #[command(subcommand)]
     Contact(contact::ContactCommand),
-    /// The access log (compliance reviewers)
+    /// The access log (compliance reviewers; customers: who accessed their cases)
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// Transfer workspaces and their files
+    #[command(subcommand)]
+    Transfer(transfer::TransferCommand),
+    /// Upload files into a workspace (customers); rerun to resume
+    Upload(upload::UploadArgs),
+    /// Download a file (needs a purpose); rerun to resume
+    Download(download::DownloadArgs),
     /// Show who the gateway thinks you are
     Whoami,
 }
@@ -136,6 +147,9 @@ async fn execute(options: &ClientOptions, command: ClientCommand) -> Result<(), 
         ClientCommand::Case(cmd) => case::run(cmd, &clients, out).await,
         ClientCommand::Contact(cmd) => contact::run(cmd, &clients, out).await,
         ClientCommand::Log(cmd) => log::run(cmd, &clients, out).await,
+        ClientCommand::Transfer(cmd) => transfer::run(cmd, &clients, out).await,
+        ClientCommand::Upload(args) => upload::run(args, &clients, out).await,
+        ClientCommand::Download(args) => download::run(args, &clients, out).await,
         ClientCommand::Whoami => admin::whoami(&clients, out).await,
     }
 }

@@ -68,6 +68,9 @@ pub struct ServeArgs {
     /// to the key itself
     #[arg(long, env = "SUPPORTGATE_MASTER_KEY_FILE", value_name = "FILE")]
     pub master_key_file: Option<PathBuf>,
+    /// Directory for encrypted upload content (default: DATA_DIR/blobs)
+    #[arg(long, env = "SUPPORTGATE_BLOB_DIR", value_name = "DIR")]
+    pub blob_dir: Option<PathBuf>,
     /// The gateway's Ed25519 signing key seed (credentials, log checkpoints)
     #[arg(long, env = "SUPPORTGATE_SIGNING_KEY_FILE", value_name = "FILE")]
     pub signing_key_file: Option<PathBuf>,
@@ -113,6 +116,12 @@ struct FileConfig {
     max_in_flight_requests: Option<usize>,
     log_checkpoint_every: Option<u64>,
     log_checkpoint_interval_seconds: Option<u64>,
+    blob_dir: Option<PathBuf>,
+    max_file_size: Option<u64>,
+    workspace_quota_bytes: Option<u64>,
+    max_chunk_size: Option<u32>,
+    max_concurrent_uploads_per_tenant: Option<usize>,
+    upload_ttl_hours: Option<u64>,
 }
 
 /// Where the listener's certificate comes from.
@@ -177,6 +186,10 @@ pub struct ServeConfig {
     pub limits: Limits,
     /// How often the access log signs checkpoints.
     pub log: LogSettings,
+    /// Where encrypted upload content is kept.
+    pub blob_dir: PathBuf,
+    /// Transfer limits.
+    pub transfers: supportgate_service::TransferLimits,
 }
 
 /// Access-log settings.
@@ -340,6 +353,47 @@ impl ServeArgs {
                 None
             }
         });
+        let blob_dir = match (pick(self.blob_dir, file.blob_dir), &data_dir) {
+            (Some(dir), _) => dir,
+            (None, Some(data)) => data.join("blobs"),
+            (None, None) => {
+                return Err(ConfigError::Missing {
+                    setting: "--blob-dir",
+                    hint: " (or --data-dir)",
+                })
+            }
+        };
+        let transfer_defaults = supportgate_service::TransferLimits::default();
+        let transfers = supportgate_service::TransferLimits {
+            max_file_size: positive(
+                "max_file_size",
+                file.max_file_size,
+                transfer_defaults.max_file_size,
+            )?,
+            workspace_quota: positive(
+                "workspace_quota_bytes",
+                file.workspace_quota_bytes,
+                transfer_defaults.workspace_quota,
+            )?,
+            max_chunk_size: positive(
+                "max_chunk_size",
+                file.max_chunk_size,
+                transfer_defaults.max_chunk_size,
+            )?,
+            max_concurrent_uploads_per_tenant: positive(
+                "max_concurrent_uploads_per_tenant",
+                file.max_concurrent_uploads_per_tenant,
+                transfer_defaults.max_concurrent_uploads_per_tenant,
+            )?,
+            upload_ttl: file
+                .upload_ttl_hours
+                .map(|h| {
+                    positive("upload_ttl_hours", Some(h), h)
+                        .map(|h| std::time::Duration::from_secs(h * 3600))
+                })
+                .transpose()?
+                .unwrap_or(transfer_defaults.upload_ttl),
+        };
         let defaults = Limits::default();
         let limits = Limits {
             max_message_bytes: positive(
@@ -364,6 +418,16 @@ impl ServeArgs {
             )?,
             ..defaults
         };
+        // A chunk plus its framing must fit in one stream message.
+        if u64::from(transfers.max_chunk_size) + 1024 > limits.max_stream_message_bytes as u64 {
+            return Err(ConfigError::Invalid {
+                setting: "max_chunk_size",
+                message: format!(
+                    "must be at least 1 KiB below max_stream_message_bytes ({})",
+                    limits.max_stream_message_bytes
+                ),
+            });
+        }
         Ok(ServeConfig {
             dev,
             data_dir,
@@ -376,6 +440,8 @@ impl ServeArgs {
             admin_token_file,
             log_format: pick(self.log_format, file.log_format).unwrap_or(LogFormat::Text),
             limits,
+            blob_dir,
+            transfers,
             log: LogSettings {
                 checkpoint_every: positive(
                     "log_checkpoint_every",

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use supportgate_crypto::{KeyWrapper, LocalMasterKey, SigningKey};
 use supportgate_service::{GatewayKey, Services, ServicesConfig};
-use supportgate_store::{ContactStore, MainStore};
+use supportgate_store::{ContactStore, LocalBlobStore, MainStore};
 use supportgate_types::{Clock, SystemClock};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -49,6 +49,9 @@ pub enum StartError {
         #[source]
         source: supportgate_crypto::CryptoError,
     },
+    /// The content directory could not be opened.
+    #[error("cannot open the content store")]
+    Blobs(#[source] supportgate_store::BlobError),
     /// A store could not be opened or migrated.
     #[error("cannot open the stores")]
     Store(#[from] supportgate_store::StoreError),
@@ -110,13 +113,20 @@ pub async fn start(
     let main = MainStore::open_with(&config.store, log_options).await?;
     let contacts = ContactStore::open(&config.store).await?;
     tracing::info!(engine = ?main.engine(), "customer-data and contact stores open (kept apart)");
+    let blobs = LocalBlobStore::open(&config.blob_dir).map_err(StartError::Blobs)?;
+    tracing::info!(dir = %config.blob_dir.display(), "encrypted content store");
+    let services_config = ServicesConfig {
+        transfers: config.transfers.clone(),
+        ..ServicesConfig::default()
+    };
     let services = Services::new(
         main,
         contacts,
         clock,
         master,
         key,
-        ServicesConfig::default(),
+        Arc::new(blobs),
+        services_config,
     );
     if let Some(path) = &config.admin_token_file {
         bootstrap_admin(&services, path).await?;

@@ -16,6 +16,7 @@ use crate::proto::access_log_service_client::AccessLogServiceClient;
 use crate::proto::admin_service_client::AdminServiceClient;
 use crate::proto::case_service_client::CaseServiceClient;
 use crate::proto::contact_service_client::ContactServiceClient;
+use crate::proto::transfer_service_client::TransferServiceClient;
 
 /// How long to wait for the TCP and TLS handshakes before giving up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -109,6 +110,12 @@ impl Clients {
     /// `ContactService`.
     pub fn contacts(&self) -> ContactServiceClient<AuthChannel> {
         ContactServiceClient::with_interceptor(self.channel.clone(), self.auth.clone())
+    }
+
+    /// `TransferService`.
+    pub fn transfers(&self) -> TransferServiceClient<AuthChannel> {
+        TransferServiceClient::with_interceptor(self.channel.clone(), self.auth.clone())
+            .max_decoding_message_size(8 * 1024 * 1024)
     }
 
     /// `AccessLogService`.

@@ -29,6 +29,8 @@ pub fn to_status(error: ServiceError, request_id: RequestId) -> Status {
         ServiceError::NotFound { .. } => Code::NotFound,
         ServiceError::Conflict { .. } => Code::AlreadyExists,
         ServiceError::FailedPrecondition { .. } => Code::FailedPrecondition,
+        ServiceError::Exhausted { .. } => Code::ResourceExhausted,
+        ServiceError::OutOfRange { .. } => Code::OutOfRange,
         ServiceError::Unauthenticated { .. } => Code::Unauthenticated,
         ServiceError::AuditUnavailable(_) => Code::Unavailable,
         ServiceError::Internal(_) => Code::Internal,

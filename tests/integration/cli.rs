@@ -493,7 +493,7 @@ async fn serve_runs_on_postgresql_from_a_configuration_file() {
     let toml = format!(
         "listen = \"127.0.0.1:0\"\ndatabase_url = {:?}\ncontact_database_url = {:?}\n\
          tls_cert = {:?}\ntls_key = {:?}\nmaster_key_file = {:?}\nsigning_key_file = {:?}\n\
-         admin_token_file = {:?}\n",
+         admin_token_file = {:?}\nblob_dir = {:?}\n",
         dbs.config.main_url,
         dbs.config.contact_url,
         pki.server_cert_path,
@@ -501,6 +501,7 @@ async fn serve_runs_on_postgresql_from_a_configuration_file() {
         master,
         signing,
         dir.join("admin.token"),
+        dir.join("blobs"),
     );
     std::fs::write(&config, toml).unwrap();
     let server = ServerProcess::spawn(&["serve", "--config"], &config).await;

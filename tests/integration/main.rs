@@ -11,4 +11,5 @@ mod cli;
 mod data_use_chart;
 mod identity;
 mod smoke;
+mod transfers;
 mod transport;

@@ -63,6 +63,37 @@ pub enum CryptoError {
         found: u32,
     },
 
+    /// A segment index at or past the end of a segmented stream.
+    #[error("segment {index} is out of range: the stream has {count} segments")]
+    SegmentIndex {
+        /// The index asked for.
+        index: u64,
+        /// The number of segments in the stream.
+        count: u64,
+    },
+
+    /// Plaintext handed to a segment seal is not the length of that segment.
+    #[error("segment {index} holds {expected} plaintext bytes, got {actual}")]
+    SegmentLength {
+        /// The segment index.
+        index: u64,
+        /// The segment's plaintext length: the segment size, or the remainder for the last.
+        expected: u64,
+        /// The length supplied.
+        actual: u64,
+    },
+
+    /// Content too large for a segmented stream: the segment counter has 32 bits.
+    #[error("{size} bytes need more than {max_segments} segments of {segment_size} bytes")]
+    StreamTooLarge {
+        /// The plaintext size asked for.
+        size: u64,
+        /// The stream's segment size.
+        segment_size: u32,
+        /// The most segments a stream can have.
+        max_segments: u64,
+    },
+
     /// Input too short or otherwise not in the expected layout.
     #[error("malformed {what}")]
     Malformed {

@@ -5,7 +5,8 @@ use std::fmt;
 use ring::aead::{LessSafeKey, UnboundKey, AES_256_GCM};
 use ring::{hkdf, hmac};
 
-use crate::{encode, CryptoError, FieldCipher, KeyWrapper, LookupHasher, SecretKey};
+use crate::data_key::{self, WrapContext};
+use crate::{encode, CryptoError, DataKey, FieldCipher, KeyWrapper, LookupHasher, SecretKey};
 
 /// Domain label of the AAD that binds a wrapped tenant key to its context.
 const WRAP_LABEL: &[u8] = b"supportgate/tenant-key/v1";
@@ -16,6 +17,8 @@ const HKDF_SALT: &[u8] = b"supportgate/tenant-subkeys/v1";
 const FIELD_INFO: &[u8] = b"supportgate/field-cipher/v1";
 /// HKDF info of the lookup-hash subkey.
 const LOOKUP_INFO: &[u8] = b"supportgate/lookup-hash/v1";
+/// HKDF info of the subkey that wraps data keys.
+const DATA_KEY_WRAP_INFO: &[u8] = b"supportgate/data-key-wrap/v1";
 
 /// Which of the two data classes of DESIGN §2 a tenant key protects.
 ///
@@ -48,8 +51,9 @@ impl fmt::Display for KeyClass {
 ///
 /// Stored only wrapped under a [`KeyWrapper`]; the wrapping is bound to tenant, class
 /// and version, so a wrapped key copied to another row fails to unwrap. It is never
-/// used directly: [`TenantKey::field_cipher`] and [`TenantKey::lookup_hasher`] use
-/// HKDF-SHA256 subkeys with distinct labels, so the two uses never share key material.
+/// used directly: [`TenantKey::field_cipher`], [`TenantKey::lookup_hasher`] and
+/// [`TenantKey::wrap_data_key`] use HKDF-SHA256 subkeys with distinct labels, so the three
+/// uses never share key material.
 /// `Debug` shows tenant, class and version only.
 pub struct TenantKey {
     tenant: String,
@@ -58,6 +62,7 @@ pub struct TenantKey {
     key: SecretKey,
     field: FieldCipher,
     lookup: LookupHasher,
+    data_key_wrap: LessSafeKey,
 }
 
 impl TenantKey {
@@ -95,6 +100,35 @@ impl TenantKey {
         self.lookup.clone()
     }
 
+    /// Wraps the data key of object `object_id` for storage (in the database, apart from
+    /// the sealed content), under this key's HKDF subkey `"data-key-wrap"`.
+    ///
+    /// The result records this key's version (read it back with
+    /// [`TenantKey::key_version_of_wrapped`]) and is bound to tenant, class, version and
+    /// `object_id`. Layout, 65 bytes: `version 1 (1) | key_version (u32 BE) | nonce (12) |
+    /// encrypted key (32) | tag (16)`, the first five bytes authenticated.
+    ///
+    /// Rotation re-wraps without touching the content: [`TenantKey::unwrap_data_key`]
+    /// with the old version, then `wrap_data_key` with the new one.
+    pub fn wrap_data_key(&self, key: &DataKey, object_id: &str) -> Result<Vec<u8>, CryptoError> {
+        data_key::wrap(&self.data_key_wrap, &self.wrap_context(object_id), key)
+    }
+
+    /// Unwraps the output of [`TenantKey::wrap_data_key`].
+    ///
+    /// Fails with [`CryptoError::KeyVersionMismatch`] if it was wrapped under another
+    /// key version, and with [`CryptoError::Open`] if it was changed or belongs to
+    /// another object, tenant or class.
+    pub fn unwrap_data_key(&self, wrapped: &[u8], object_id: &str) -> Result<DataKey, CryptoError> {
+        data_key::unwrap(&self.data_key_wrap, &self.wrap_context(object_id), wrapped)
+    }
+
+    /// The tenant key version a wrapped data key was wrapped under, read from its (not
+    /// yet authenticated) header: for choosing the tenant key and for rotation.
+    pub fn key_version_of_wrapped(wrapped: &[u8]) -> Result<u32, CryptoError> {
+        data_key::key_version_of(wrapped)
+    }
+
     /// The tenant this key belongs to.
     pub fn tenant(&self) -> &str {
         &self.tenant
@@ -126,6 +160,9 @@ impl TenantKey {
             .expand(&[LOOKUP_INFO], hmac::HMAC_SHA256)
             .map_err(|_| CryptoError::KeyDerivation)?;
         let lookup_key = hmac::Key::from(lookup_okm);
+        let data_key_wrap_okm = prk
+            .expand(&[DATA_KEY_WRAP_INFO], &AES_256_GCM)
+            .map_err(|_| CryptoError::KeyDerivation)?;
         Ok(TenantKey {
             tenant: tenant.to_owned(),
             class,
@@ -133,7 +170,18 @@ impl TenantKey {
             key,
             field: FieldCipher::new(field_key, key_version),
             lookup: LookupHasher::new(lookup_key),
+            data_key_wrap: LessSafeKey::new(UnboundKey::from(data_key_wrap_okm)),
         })
+    }
+
+    /// What a wrapped data key of `object_id` is bound to.
+    fn wrap_context<'a>(&'a self, object_id: &'a str) -> WrapContext<'a> {
+        WrapContext {
+            tenant: &self.tenant,
+            class: self.class,
+            key_version: self.key_version,
+            object_id,
+        }
     }
 }
 

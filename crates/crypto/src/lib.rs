@@ -1,10 +1,13 @@
-//! Key hierarchy, field encryption and keyed lookup hashes for supportgate (DESIGN §8).
+//! Key hierarchy, field encryption, keyed lookup hashes and the segmented content
+//! stream for supportgate (DESIGN §8).
 //!
 //! ```text
 //! KeyWrapper (master key: LocalMasterKey today, a KMS later)
 //!   └─ wraps TenantKey (one per tenant × KeyClass × key_version)
-//!        ├─ HKDF "field-cipher" → FieldCipher  (AES-256-GCM, contact fields)
-//!        └─ HKDF "lookup-hash"  → LookupHasher (HMAC-SHA256, e-mail lookups)
+//!        ├─ HKDF "field-cipher"  → FieldCipher  (AES-256-GCM, contact fields, summaries)
+//!        ├─ HKDF "lookup-hash"   → LookupHasher (HMAC-SHA256, e-mail lookups)
+//!        └─ HKDF "data-key-wrap" → wraps one DataKey per stored object
+//!              └─ SegmentCipher (AES-256-GCM STREAM segments of files and recordings)
 //! ```
 //!
 //! # Invariants
@@ -20,12 +23,14 @@
 //! - **Every ciphertext is bound to its context.** A wrapped tenant key is bound to its
 //!   tenant, class and version; a sealed field to its tenant, record and field name. Moving
 //!   either elsewhere fails to open with [`CryptoError::Open`].
-//! - **Every format is versioned** by a leading byte, checked before anything else.
+//! - **Every format is versioned**: a leading version byte (after a magic number for the
+//!   stream header), checked before anything else.
 //! - `ring` does all the cryptography; this crate only composes it.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod aead;
 mod ct;
+mod data_key;
 mod encode;
 mod error;
 mod field;
@@ -33,16 +38,21 @@ mod keys;
 mod lookup;
 mod master;
 mod secret;
+mod segmented;
 mod signing;
 mod wrapper;
 
 pub use ct::constant_time_eq;
+pub use data_key::DataKey;
 pub use error::CryptoError;
 pub use field::{FieldAad, FieldCipher};
 pub use keys::{KeyClass, TenantKey};
 pub use lookup::{normalize_email, LookupHasher};
 pub use master::LocalMasterKey;
 pub use secret::SecretKey;
+pub use segmented::{
+    SegmentCipher, StreamHeader, MAX_SEGMENT_SIZE, MIN_SEGMENT_SIZE, SEGMENT_SIZE,
+};
 pub use signing::{
     parse_public_key_pem, public_key_id, public_key_pem, verify_signature, SignatureDomain,
     SigningKey,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use supportgate_audit::{AuditSink, Decision, NewEntry, Receipt};
 use supportgate_crypto::KeyWrapper;
 use supportgate_policy::{Policy, Principal};
-use supportgate_store::{ContactStore, MainStore};
+use supportgate_store::{BlobStore, ContactStore, MainStore};
 use supportgate_types::{CaseId, Clock, DataClass, PurposeCode, RequestId, TenantId};
 
 use crate::keyring::KeyRing;
@@ -19,6 +19,8 @@ pub struct ServicesConfig {
     pub default_credential_ttl: chrono::Duration,
     /// The longest lifetime a credential may be given.
     pub max_credential_ttl: chrono::Duration,
+    /// Limits on diagnostic transfers.
+    pub transfers: crate::TransferLimits,
 }
 
 impl Default for ServicesConfig {
@@ -26,6 +28,7 @@ impl Default for ServicesConfig {
         Self {
             default_credential_ttl: chrono::Duration::hours(24),
             max_credential_ttl: chrono::Duration::days(90),
+            transfers: crate::TransferLimits::default(),
         }
     }
 }
@@ -54,6 +57,8 @@ pub(crate) struct Inner {
     pub keys: KeyRing,
     pub key: Arc<GatewayKey>,
     pub config: ServicesConfig,
+    pub blobs: Arc<dyn BlobStore>,
+    pub sessions: Arc<crate::UploadSessions>,
 }
 
 /// What the edge knows about a request it refused by role, for the log.
@@ -89,6 +94,7 @@ impl Services {
         clock: Arc<dyn Clock>,
         master_key: Arc<dyn KeyWrapper>,
         key: Arc<GatewayKey>,
+        blobs: Arc<dyn BlobStore>,
         config: ServicesConfig,
     ) -> Services {
         let inner = Inner {
@@ -99,10 +105,17 @@ impl Services {
             clock,
             key,
             config,
+            blobs,
+            sessions: Arc::default(),
         };
         Services {
             inner: Arc::new(inner),
         }
+    }
+
+    /// The transfer limits in force.
+    pub fn transfer_limits(&self) -> &crate::TransferLimits {
+        &self.inner.config.transfers
     }
 
     /// The current time, from the injected clock.
@@ -122,7 +135,8 @@ impl Services {
         Ok(())
     }
 
-    /// Closes both pools (shutdown).
+    /// Shutdown: writes what the access log has queued, signs a last checkpoint, and
+    /// closes both pools.
     pub async fn close(&self) {
         self.inner.main.close().await;
         self.inner.contacts.close().await;

@@ -44,6 +44,22 @@ pub enum ServiceError {
         /// What to do first.
         message: String,
     },
+    /// A limit was reached (file size, quota, concurrent uploads).
+    #[error("{message}")]
+    Exhausted {
+        /// Stable reason code.
+        reason: &'static str,
+        /// The limit, in words.
+        message: String,
+    },
+    /// A range lies outside the object.
+    #[error("{message}")]
+    OutOfRange {
+        /// Stable reason code.
+        reason: &'static str,
+        /// What is out of range.
+        message: String,
+    },
     /// The credential is missing, malformed, forged, expired or revoked.
     #[error("{message}")]
     Unauthenticated {
@@ -78,6 +94,8 @@ impl ServiceError {
             ServiceError::Invalid { reason, .. }
             | ServiceError::Denied { reason, .. }
             | ServiceError::FailedPrecondition { reason, .. }
+            | ServiceError::Exhausted { reason, .. }
+            | ServiceError::OutOfRange { reason, .. }
             | ServiceError::Unauthenticated { reason, .. } => reason,
             ServiceError::NotFound { .. } => "NOT_FOUND",
             ServiceError::Conflict { .. } => "ALREADY_EXISTS",

@@ -19,6 +19,7 @@ mod identity;
 mod keyring;
 mod log;
 mod sealing;
+mod transfers;
 mod views;
 
 pub use context::{Caller, Refusal, Services, ServicesConfig};
@@ -28,6 +29,11 @@ pub use gateway_key::{GatewayKey, TrustedKeys};
 pub use log::{LogExport, LogRange};
 pub use supportgate_store::{
     CaseFilter, CaseMeta, CaseState, EntryFilter, Page, SubjectFilter, SubjectRecord, TenantRecord,
+    UploadRecord, UploadState, WorkspaceRecord,
+};
+pub use transfers::{
+    BeginUploadInput, ChunkInput, Download, DownloadChunk, FileView, TransferLimits,
+    UploadSessions, UploadWriter,
 };
 pub use views::{
     CaseListQuery, CaseView, ContactInput, ContactPatchInput, ContactView, NewCaseInput,

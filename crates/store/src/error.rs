@@ -42,6 +42,16 @@ pub enum StoreError {
     /// Any other database failure.
     #[error("database operation failed")]
     Database(#[source] sqlx::Error),
+    /// A workspace has no room for the declared size.
+    #[error("the workspace quota of {quota} bytes has {} bytes left; {requested} were asked for", quota.saturating_sub(*used))]
+    QuotaExceeded {
+        /// The quota.
+        quota: u64,
+        /// Bytes already taken.
+        used: u64,
+        /// Bytes asked for.
+        requested: u64,
+    },
     /// A failure shared by every request of one access-log batch.
     #[error("the access log could not commit")]
     Shared(#[source] std::sync::Arc<StoreError>),

@@ -11,6 +11,7 @@
 //!   (`tests/`) runs every one of them on both;
 //! - storage knows SQL, not protobuf.
 
+mod blob;
 mod contact_store;
 mod db;
 mod error;
@@ -19,7 +20,9 @@ mod main_store;
 mod records;
 mod rows;
 mod time;
+mod transfer_records;
 
+pub use blob::{BlobError, BlobKey, BlobStore, LocalBlobStore};
 pub use contact_store::{ContactPatch, ContactStore};
 pub use db::{Engine, StoreConfig};
 pub use error::StoreError;
@@ -29,3 +32,4 @@ pub use records::{
     CaseFilter, CaseMeta, CaseState, ContactRecord, ContactSealed, CredentialRecord, EntryFilter,
     NewCase, Page, SealedKey, SubjectFilter, SubjectRecord, TenantRecord,
 };
+pub use transfer_records::{ObjectKeyRecord, UploadRecord, UploadState, WorkspaceRecord};

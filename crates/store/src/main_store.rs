@@ -5,6 +5,7 @@ mod identities;
 mod log;
 mod log_scan;
 mod log_writer;
+mod transfers;
 
 use sqlx::AnyPool;
 

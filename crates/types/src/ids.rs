@@ -100,6 +100,21 @@ typed_id!(
     RequestId,
     "request_id"
 );
+typed_id!(
+    /// A transfer workspace on a case, where the customer uploads files.
+    WorkspaceId,
+    "workspace_id"
+);
+typed_id!(
+    /// One upload in progress (or finished): the resumable stream of a file.
+    UploadId,
+    "upload_id"
+);
+typed_id!(
+    /// A file an upload becomes once verified.
+    FileId,
+    "file_id"
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,9 +13,13 @@ mod role;
 mod text;
 
 pub use clock::{Clock, SystemClock};
-pub use ids::{CaseId, ContactId, CredentialId, IdParseError, RequestId, SubjectId, TenantId};
+pub use ids::{
+    CaseId, ContactId, CredentialId, FileId, IdParseError, RequestId, SubjectId, TenantId,
+    UploadId, WorkspaceId,
+};
 pub use purpose::{DataClass, PurposeCode};
 pub use role::{Role, RoleParseError};
 pub use text::{
-    CaseSummary, Company, Email, JobTitle, PersonName, Phone, SubjectName, TenantName, TextError,
+    CaseSummary, Company, Email, FileName, JobTitle, MediaType, PersonName, Phone, SubjectName,
+    TenantName, TextError,
 };

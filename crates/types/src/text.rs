@@ -278,9 +278,100 @@ impl Phone {
     }
 }
 
+text_type!(
+    /// The name of an uploaded file as the customer knows it (customer data).
+    FileName
+);
+redacted_debug!(FileName);
+
+impl FileName {
+    /// Parses a file name: 1 to 255 bytes of UTF-8, no path separators, no `.` or `..`,
+    /// no control characters or bidirectional overrides, not blank.
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        let field = "file name";
+        let value = bounded(field, raw, 255, false, false)?;
+        if value.len() > 255 {
+            return Err(TextError::TooLong {
+                field,
+                len: value.len(),
+                max: 255,
+            });
+        }
+        if value.contains(['/', '\\']) || value == "." || value == ".." {
+            return Err(TextError::Shape {
+                field,
+                rule: "a name without path separators, not . or ..",
+            });
+        }
+        Ok(Self(value))
+    }
+}
+
+text_type!(
+    /// A media type such as `application/gzip` (customer data: it can hint at content).
+    MediaType
+);
+plain_debug!(MediaType);
+
+impl MediaType {
+    /// Parses `type/subtype` (at most 127 characters of RFC 6838 token characters);
+    /// empty means `application/octet-stream`.
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        let field = "media type";
+        let value = bounded(field, raw, 127, true, false)?;
+        if value.is_empty() {
+            return Ok(Self("application/octet-stream".into()));
+        }
+        let token = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(c))
+        };
+        match value.split_once('/') {
+            Some((kind, sub)) if token(kind) && token(sub) => Ok(Self(value.to_ascii_lowercase())),
+            _ => Err(TextError::Shape {
+                field,
+                rule: "type/subtype, e.g. application/gzip",
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_refuse_paths_and_hostile_characters() {
+        for bad in [
+            "",
+            "   ",
+            "../etc/passwd",
+            "a/b",
+            "a\\b",
+            ".",
+            "..",
+            "x\u{0}y",
+            "x\u{202E}gnp.exe",
+            &"x".repeat(256),
+        ] {
+            assert!(FileName::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            FileName::parse(" trace.log ").unwrap().as_str(),
+            "trace.log"
+        );
+        assert_eq!(
+            FileName::parse("résumé ☃.tar.gz").unwrap().as_str(),
+            "résumé ☃.tar.gz"
+        );
+        assert!(FileName::parse(&"é".repeat(128)).is_err(), "256 bytes");
+        assert_eq!(
+            MediaType::parse("").unwrap().as_str(),
+            "application/octet-stream"
+        );
+        assert!(MediaType::parse("text/plain; charset=utf-8").is_err());
+    }
 
     #[test]
     fn hostile_strings_are_rejected_with_the_field_named() {

@@ -4,7 +4,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use super::super::args::{parse_id, DecisionArg, PurposeArg};
+use super::super::args::{parse_id, parse_time, DecisionArg, PurposeArg};
 use super::super::connect::Clients;
 use super::super::error::CliError;
 use super::super::output::{cell, hex, rfc3339};
@@ -33,6 +33,12 @@ pub struct StreamArgs {
     /// Only entries with this decision
     #[arg(long, value_enum, ignore_case = true)]
     decision: Option<DecisionArg>,
+    /// Only entries at or after this time (RFC 3339)
+    #[arg(long, value_parser = parse_time, value_name = "RFC3339")]
+    since: Option<prost_types::Timestamp>,
+    /// Only entries before this time (RFC 3339)
+    #[arg(long, value_parser = parse_time, value_name = "RFC3339")]
+    until: Option<prost_types::Timestamp>,
     /// Start at this sequence number
     #[arg(long, value_name = "SEQ", default_value_t = 0)]
     from: u64,
@@ -68,8 +74,8 @@ pub async fn run(clients: &Clients, out: OutputFormat, args: &StreamArgs) -> Res
             .decision
             .map_or(Decision::Unspecified, DecisionArg::to_proto)
             .into(),
-        since: None,
-        until: None,
+        since: args.since,
+        until: args.until,
         from_sequence: args.from,
         follow: args.follow,
     };

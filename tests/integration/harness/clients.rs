@@ -5,6 +5,7 @@ use supportgate::proto::access_log_service_client::AccessLogServiceClient;
 use supportgate::proto::admin_service_client::AdminServiceClient;
 use supportgate::proto::case_service_client::CaseServiceClient;
 use supportgate::proto::contact_service_client::ContactServiceClient;
+use supportgate::proto::transfer_service_client::TransferServiceClient;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::service::Interceptor;
@@ -64,6 +65,10 @@ impl Clients {
     }
     pub fn contacts(&self) -> ContactServiceClient<Authed> {
         ContactServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+    pub fn transfers(&self) -> TransferServiceClient<Authed> {
+        TransferServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+            .max_decoding_message_size(8 * 1024 * 1024)
     }
     pub fn log(&self) -> AccessLogServiceClient<Authed> {
         AccessLogServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())

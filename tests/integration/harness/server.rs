@@ -9,8 +9,8 @@ use supportgate::server::dev_pki::{self, DevPki};
 use supportgate::server::tls::{server_config, TlsMaterial};
 use supportgate::server::{Limits, Running, Server, ServerSettings};
 use supportgate_crypto::{LocalMasterKey, SecretKey, SigningKey};
-use supportgate_service::{GatewayKey, Services, ServicesConfig};
-use supportgate_store::{ContactStore, MainStore};
+use supportgate_service::{GatewayKey, Services, ServicesConfig, TransferLimits};
+use supportgate_store::{ContactStore, LocalBlobStore, MainStore};
 use supportgate_testkit::{Backend, ManualClock, TestDatabases};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -49,6 +49,15 @@ impl TestServer {
 
     /// Starts a gateway with the given transport limits.
     pub async fn start_with(backend: Backend, limits: Limits) -> TestServer {
+        Self::start_configured(backend, limits, TransferLimits::default()).await
+    }
+
+    /// Starts a gateway with the given transport and transfer limits.
+    pub async fn start_configured(
+        backend: Backend,
+        limits: Limits,
+        transfers: TransferLimits,
+    ) -> TestServer {
         let dbs = TestDatabases::create(backend).await;
         let pki = dev_pki::load_or_create(&dbs.path().join("tls"), &[]).expect("test PKI");
         let material = TlsMaterial::from_files(
@@ -59,7 +68,7 @@ impl TestServer {
         .expect("TLS material");
         let tls = server_config(&material).expect("TLS config");
         let clock = Arc::new(ManualClock::new());
-        let services = open_services(&dbs, clock.clone()).await;
+        let services = open_services(&dbs, clock.clone(), transfers).await;
         let issued = services
             .bootstrap_admin(None, chrono::Duration::days(30))
             .await
@@ -128,6 +137,11 @@ impl TestServer {
                 .unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
         conn.close().await.expect("close");
+    }
+
+    /// The directory holding the encrypted upload content.
+    pub fn blob_dir(&self) -> PathBuf {
+        self._dbs.path().join("blobs")
     }
 
     /// Whether this server stores on PostgreSQL.
@@ -239,7 +253,11 @@ impl TestServer {
     }
 }
 
-async fn open_services(dbs: &TestDatabases, clock: Arc<ManualClock>) -> Services {
+async fn open_services(
+    dbs: &TestDatabases,
+    clock: Arc<ManualClock>,
+    limits: TransferLimits,
+) -> Services {
     let key = GatewayKey::new(
         SigningKey::from_seed(&SecretKey::generate().expect("seed")).expect("signing key"),
     );
@@ -257,6 +275,10 @@ async fn open_services(dbs: &TestDatabases, clock: Arc<ManualClock>) -> Services
         clock,
         Arc::new(master),
         key,
-        ServicesConfig::default(),
+        Arc::new(LocalBlobStore::open(&dbs.path().join("blobs")).expect("blob store")),
+        ServicesConfig {
+            transfers: limits,
+            ..ServicesConfig::default()
+        },
     )
 }

@@ -89,7 +89,7 @@ impl LogWriter {
             engine,
             options,
             head: head_tx,
-            last_checkpoint: None,
+            last_checkpoint: (0, Instant::now()),
             last_batch: 0,
         };
         tokio::spawn(task.run(receiver));
@@ -139,8 +139,9 @@ struct WriterTask {
     engine: Engine,
     options: LogOptions,
     head: watch::Sender<u64>,
-    /// `(sequence, when)` of the last checkpoint this process knows of.
-    last_checkpoint: Option<(u64, Instant)>,
+    /// `(sequence, when)` of the last checkpoint this process knows of; before the
+    /// first, `(0, when the writer started)`, so the time rule applies from the start.
+    last_checkpoint: (u64, Instant),
     last_batch: usize,
 }
 
@@ -289,7 +290,7 @@ impl WriterTask {
         let signed = self.sign_if_due(&mut tx, last, prev, false).await?;
         tx.commit().await.map_err(StoreError::Database)?;
         if let Some(checkpoint) = signed {
-            self.last_checkpoint = Some((checkpoint.sequence, Instant::now()));
+            self.last_checkpoint = (checkpoint.sequence, Instant::now());
         }
         Ok(first)
     }
@@ -306,7 +307,7 @@ impl WriterTask {
         let Some(signer) = &self.options.signer else {
             return Ok(None);
         };
-        let (covered, since) = self.last_checkpoint.unwrap_or((0, Instant::now()));
+        let (covered, since) = self.last_checkpoint;
         let uncovered = sequence > covered;
         let due = sequence - covered.min(sequence) >= self.options.checkpoint_every
             || since.elapsed() >= self.options.checkpoint_interval;
@@ -348,7 +349,7 @@ impl WriterTask {
         let signed = self.sign_if_due(&mut tx, sequence, hash, force).await?;
         tx.commit().await.map_err(StoreError::Database)?;
         if let Some(checkpoint) = &signed {
-            self.last_checkpoint = Some((checkpoint.sequence, Instant::now()));
+            self.last_checkpoint = (checkpoint.sequence, Instant::now());
         }
         Ok(signed)
     }
@@ -371,7 +372,7 @@ impl WriterTask {
         if let Some(row) = row {
             let seq = u64::try_from(int(&row, "seq")?)
                 .map_err(|_| StoreError::Corrupt { what: "sequence" })?;
-            self.last_checkpoint = Some((seq, Instant::now()));
+            self.last_checkpoint = (seq, Instant::now());
         }
         Ok(())
     }

@@ -1,0 +1,117 @@
+//! Opening stored content: an object's data key, its stream header, and the SHA-256 of
+//! a committed prefix rebuilt from the ciphertext.
+
+use ring::digest::{Context, SHA256};
+use supportgate_crypto::{DataKey, KeyClass, SegmentCipher, StreamHeader};
+use supportgate_store::BlobKey;
+use supportgate_types::TenantId;
+
+use crate::{ServiceError, Services};
+
+/// The most a stream header can take (two 255-byte ids and fixed fields).
+const MAX_HEADER: u64 = 1024;
+
+/// An object's content, ready to seal or open segments.
+pub(crate) struct Sealed {
+    pub cipher: SegmentCipher,
+    /// Where segment 0 starts in the blob.
+    pub header_len: u64,
+    /// The segment size.
+    pub segment_size: u64,
+}
+
+impl Services {
+    /// The data key of `object`, unwrapped under the tenant key version that wraps it.
+    pub(crate) async fn data_key(
+        &self,
+        tenant: TenantId,
+        object: &str,
+    ) -> Result<DataKey, ServiceError> {
+        let record = self.inner.main.object_key_get(tenant, object).await?;
+        let key = self
+            .inner
+            .keys
+            .version(
+                &self.inner.main,
+                tenant,
+                KeyClass::Customer,
+                record.key_version,
+            )
+            .await?;
+        key.unwrap_data_key(&record.wrapped, object)
+            .map_err(ServiceError::internal)
+    }
+
+    /// Reads the stream header at the start of `blob`, and prepares its cipher for
+    /// `plaintext_size` bytes.
+    pub(crate) async fn sealed_content(
+        &self,
+        tenant: TenantId,
+        object: &str,
+        blob: &BlobKey,
+        plaintext_size: u64,
+    ) -> Result<Sealed, ServiceError> {
+        let blobs = &self.inner.blobs;
+        let len = blobs
+            .len(blob)
+            .await
+            .map_err(ServiceError::internal)?
+            .ok_or(ServiceError::NotFound { what: "content" })?;
+        let head = blobs
+            .read(blob, 0, len.min(MAX_HEADER))
+            .await
+            .map_err(ServiceError::internal)?;
+        let (header, header_len) = StreamHeader::parse(&head).map_err(ServiceError::internal)?;
+        if header.object_id != object || header.tenant != tenant.to_string() {
+            return Err(ServiceError::internal(
+                supportgate_store::StoreError::Corrupt {
+                    what: "content header",
+                },
+            ));
+        }
+        let key = self.data_key(tenant, object).await?;
+        let cipher =
+            SegmentCipher::new(&key, &header, plaintext_size).map_err(ServiceError::internal)?;
+        Ok(Sealed {
+            cipher,
+            header_len: header_len as u64,
+            segment_size: u64::from(header.segment_size),
+        })
+    }
+
+    /// The SHA-256 state after the first `segments` segments of `blob`, rebuilt by
+    /// opening them (after a restart, or on another replica).
+    pub(crate) async fn rehash_prefix(
+        &self,
+        blob: &BlobKey,
+        sealed: &Sealed,
+        segments: u64,
+    ) -> Result<Context, ServiceError> {
+        let mut context = Context::new(&SHA256);
+        for index in 0..segments {
+            let plaintext = self.read_segment(blob, sealed, index).await?;
+            context.update(&plaintext);
+        }
+        Ok(context)
+    }
+
+    /// Opens segment `index` of `blob`.
+    pub(crate) async fn read_segment(
+        &self,
+        blob: &BlobKey,
+        sealed: &Sealed,
+        index: u64,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let offset = sealed.header_len + sealed.cipher.sealed_offset(index);
+        let bytes = self
+            .inner
+            .blobs
+            .read(blob, offset, sealed.cipher.sealed_segment_len(index))
+            .await
+            .map_err(ServiceError::internal)?;
+        sealed.cipher.open(index, &bytes).map_err(|e| {
+            tracing::error!(%blob, index, error = %e, "stored content failed authentication");
+            ServiceError::internal(e)
+        })
+    }
+}
