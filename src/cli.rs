@@ -23,11 +23,13 @@ mod contact;
 pub mod dev;
 mod download;
 mod error;
+mod keys;
 mod log;
 mod output;
 mod page;
 mod resolve;
 mod transfer;
+mod troubleshoot;
 mod upload;
 mod view;
 
@@ -112,6 +114,8 @@ pub enum ClientCommand {
     Upload(upload::UploadArgs),
     /// Download a file (needs a purpose); rerun to resume
     Download(download::DownloadArgs),
+    /// Collect system information and log files, show them, and upload them as one bundle (customers)
+    Troubleshoot(troubleshoot::TroubleshootArgs),
     /// Show who the gateway thinks you are
     Whoami,
 }
@@ -140,6 +144,13 @@ async fn execute(options: &ClientOptions, command: ClientCommand) -> Result<(), 
             return log::run_offline(cmd, options.output);
         }
     }
+    if let ClientCommand::Troubleshoot(args) = &command {
+        // Refuse a non-interactive run without --yes before anything else happens.
+        troubleshoot::ensure_can_ask(
+            args.yes,
+            std::io::IsTerminal::is_terminal(&std::io::stdin()),
+        )?;
+    }
     let clients = Clients::connect(options).await?;
     let out = options.output;
     match command {
@@ -150,6 +161,7 @@ async fn execute(options: &ClientOptions, command: ClientCommand) -> Result<(), 
         ClientCommand::Transfer(cmd) => transfer::run(cmd, &clients, out).await,
         ClientCommand::Upload(args) => upload::run(args, &clients, out).await,
         ClientCommand::Download(args) => download::run(args, &clients, out).await,
+        ClientCommand::Troubleshoot(args) => troubleshoot::run(args, &clients, out).await,
         ClientCommand::Whoami => admin::whoami(&clients, out).await,
     }
 }

@@ -139,11 +139,35 @@ pub async fn start(
             addr: config.listen,
             source,
         })?;
+    spawn_upload_sweep(services.clone(), shutdown.clone());
     let settings = ServerSettings {
         tls,
         limits: config.limits.clone(),
     };
     Ok(Server::bind(listener, services, settings, shutdown)?)
+}
+
+/// How often expired uploads are aborted and their content destroyed.
+const UPLOAD_SWEEP: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Aborts expired uploads every [`UPLOAD_SWEEP`] until shutdown.
+fn spawn_upload_sweep(services: Services, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        loop {
+            match services.uploads_expire().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(aborted = n, "expired uploads aborted and destroyed"),
+                Err(error) => tracing::warn!(
+                    error = %crate::error_chain(&error),
+                    "expired-upload sweep failed; retrying later"
+                ),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(UPLOAD_SWEEP) => {}
+            }
+        }
+    });
 }
 
 /// Creates the data directory readable by its owner only: it holds keys and databases.

@@ -25,6 +25,9 @@ pub enum AdminCommand {
     /// Bearer credentials of subjects
     #[command(subcommand)]
     Credential(CredentialCommand),
+    /// Tenant keys
+    #[command(subcommand)]
+    Keys(super::keys::KeysCommand),
 }
 
 /// `admin tenant …`
@@ -102,6 +105,7 @@ pub async fn run(
     out: OutputFormat,
 ) -> Result<(), CliError> {
     match command {
+        AdminCommand::Keys(cmd) => super::keys::run(cmd, clients, out).await,
         AdminCommand::Tenant(TenantCommand::Create { name }) => {
             create_tenant(clients, out, name).await
         }

@@ -1,7 +1,7 @@
 //! `AdminService`: tenants, subjects, credentials.
 
 use supportgate_service::{SubjectFilter, SubjectRecord, TenantRecord};
-use supportgate_types::{CredentialId, SubjectId, SubjectName, TenantId, TenantName};
+use supportgate_types::{CredentialId, DataClass, SubjectId, SubjectName, TenantId, TenantName};
 use tonic::{Code, Request, Response, Status};
 
 use super::convert::{
@@ -220,9 +220,51 @@ impl AdminService for Edge {
         &self,
         request: Request<proto::RotateKeysRequest>,
     ) -> Result<Response<proto::RotateKeysResponse>, Status> {
-        self.caller(&request, "/supportgate.v1.AdminService/RotateKeys")
+        let caller = self
+            .caller(&request, "/supportgate.v1.AdminService/RotateKeys")
             .await?;
-        Err(not_yet("key rotation", 4))
+        let r = request.get_ref();
+        let tenant_id = id("tenant_id", &r.tenant_id, TenantId::parse)?;
+        let class = match proto::DataClass::try_from(r.data_class) {
+            Ok(proto::DataClass::Unspecified) => None,
+            Ok(proto::DataClass::Contact) => Some(DataClass::Contact),
+            Ok(proto::DataClass::Customer) => Some(DataClass::Customer),
+            Ok(proto::DataClass::Metadata) => Some(DataClass::Metadata),
+            Err(_) => {
+                return Err(with_reason(
+                    Code::InvalidArgument,
+                    "INVALID_FIELD",
+                    format!("data_class {} is unknown", r.data_class),
+                ))
+            }
+        };
+        let rotations = self
+            .services
+            .keys_rotate(&caller, tenant_id, class)
+            .await
+            .map_err(|e| to_status(e, caller.request_id))?;
+        let version = |class: DataClass, version: u32, count: u64| proto::KeyVersion {
+            key_id: format!("{tenant_id}/{class}/{version}"),
+            tenant_id: tenant_id.to_string(),
+            data_class: match class {
+                DataClass::Contact => proto::DataClass::Contact,
+                DataClass::Customer => proto::DataClass::Customer,
+                DataClass::Metadata => proto::DataClass::Metadata,
+            } as i32,
+            version,
+            created_at: None,
+            wrapped_data_keys: count,
+        };
+        Ok(Response::new(proto::RotateKeysResponse {
+            new_keys: rotations
+                .iter()
+                .map(|r| version(r.class, r.new_version, r.rewrapped))
+                .collect(),
+            previous_keys: rotations
+                .iter()
+                .map(|r| version(r.class, r.previous_version, 0))
+                .collect(),
+        }))
     }
 
     async fn run_retention(

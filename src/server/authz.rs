@@ -190,7 +190,7 @@ pub const RPC_RULES: &[RpcRule] = &[
     rpc(
         "/supportgate.v1.TransferService/GetUploadStatus",
         "transfer.upload.status",
-        &[Customer],
+        &[Customer, SupportEngineer],
     ),
     rpc(
         "/supportgate.v1.TransferService/CompleteUpload",

@@ -16,7 +16,18 @@ pub const ERROR_DOMAIN: &str = "supportgate.v1";
 
 /// A status with a reason code attached.
 pub fn with_reason(code: Code, reason: &str, message: impl Into<String>) -> Status {
-    let details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new());
+    with_reason_and_metadata(code, reason, message, HashMap::new())
+}
+
+/// A status with a reason code and `ErrorInfo` metadata the client acts on (for
+/// example the committed offset to resume an upload from).
+pub fn with_reason_and_metadata(
+    code: Code,
+    reason: &str,
+    message: impl Into<String>,
+    metadata: HashMap<String, String>,
+) -> Status {
+    let details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata);
     Status::with_error_details(code, message, details)
 }
 
@@ -28,7 +39,9 @@ pub fn to_status(error: ServiceError, request_id: RequestId) -> Status {
         ServiceError::Denied { .. } => Code::PermissionDenied,
         ServiceError::NotFound { .. } => Code::NotFound,
         ServiceError::Conflict { .. } => Code::AlreadyExists,
-        ServiceError::FailedPrecondition { .. } => Code::FailedPrecondition,
+        ServiceError::FailedPrecondition { .. } | ServiceError::OffsetMismatch { .. } => {
+            Code::FailedPrecondition
+        }
         ServiceError::Exhausted { .. } => Code::ResourceExhausted,
         ServiceError::OutOfRange { .. } => Code::OutOfRange,
         ServiceError::Unauthenticated { .. } => Code::Unauthenticated,
@@ -36,6 +49,10 @@ pub fn to_status(error: ServiceError, request_id: RequestId) -> Status {
         ServiceError::Internal(_) => Code::Internal,
     };
     match &error {
+        ServiceError::OffsetMismatch { committed, .. } => {
+            let metadata = HashMap::from([("committed_offset".to_owned(), committed.to_string())]);
+            with_reason_and_metadata(code, reason, error.to_string(), metadata)
+        }
         ServiceError::Internal(_) | ServiceError::AuditUnavailable(_) => {
             tracing::error!(%request_id, error = %crate::error_chain(&error), "request failed");
             with_reason(code, reason, format!("{error} (request id {request_id})"))

@@ -13,6 +13,9 @@ use super::pending::ServerStream;
 use super::status::{to_status, with_reason};
 use crate::proto::{self, download_file_response::Part, transfer_service_server::TransferService};
 
+/// How long an upload stream may stay silent before it is closed.
+const UPLOAD_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Download messages buffered towards a slow client (each at most 256 KiB).
 const DOWNLOAD_BUFFER: usize = 4;
 
@@ -140,7 +143,17 @@ impl Edge {
                 .await
                 .map_err(|e| to_status(e, request_id))?;
             next = tokio::select! {
-                message = stream.message() => message.map_err(stream_error)?,
+                message = tokio::time::timeout(UPLOAD_IDLE, stream.message()) => match message {
+                    Ok(message) => message.map_err(stream_error)?,
+                    Err(_) => {
+                        // A silent client must not hold the upload (and a tenant slot) forever.
+                        return Err(with_reason(
+                            Code::DeadlineExceeded,
+                            "UPLOAD_IDLE",
+                            format!("no chunk for {} s; resume from the committed offset", UPLOAD_IDLE.as_secs()),
+                        ));
+                    }
+                },
                 () = self.shutdown.cancelled() => None,
             };
         }

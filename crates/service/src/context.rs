@@ -225,6 +225,9 @@ impl Services {
                 | ServiceError::NotFound { .. }
                 | ServiceError::Conflict { .. }
                 | ServiceError::FailedPrecondition { .. }
+                | ServiceError::Exhausted { .. }
+                | ServiceError::OutOfRange { .. }
+                | ServiceError::OffsetMismatch { .. }
         );
         if client_error {
             if matches!(error, ServiceError::NotFound { .. }) {

@@ -44,6 +44,15 @@ pub enum ServiceError {
         /// What to do first.
         message: String,
     },
+    /// A chunk does not start where the upload continues; carries the committed offset
+    /// so the client can resume from it.
+    #[error("{message}")]
+    OffsetMismatch {
+        /// Bytes durably committed.
+        committed: u64,
+        /// What happened.
+        message: String,
+    },
     /// A limit was reached (file size, quota, concurrent uploads).
     #[error("{message}")]
     Exhausted {
@@ -98,6 +107,7 @@ impl ServiceError {
             | ServiceError::OutOfRange { reason, .. }
             | ServiceError::Unauthenticated { reason, .. } => reason,
             ServiceError::NotFound { .. } => "NOT_FOUND",
+            ServiceError::OffsetMismatch { .. } => "CHUNK_OFFSET_MISMATCH",
             ServiceError::Conflict { .. } => "ALREADY_EXISTS",
             ServiceError::AuditUnavailable(_) => "AUDIT_UNAVAILABLE",
             ServiceError::Internal(_) => "INTERNAL",

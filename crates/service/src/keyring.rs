@@ -75,6 +75,38 @@ impl KeyRing {
         Ok(key)
     }
 
+    /// Makes a new key version the current one for new data; returns `(previous, new)`.
+    /// Older versions stay readable, so nothing stops working while data moves over.
+    pub(crate) async fn rotate(
+        &self,
+        store: &dyn TenantKeyStore,
+        tenant: TenantId,
+        class: KeyClass,
+    ) -> Result<(u32, u32), ServiceError> {
+        let previous = match store.tenant_key_latest(tenant, class.as_str()).await? {
+            Some(sealed) => sealed.version,
+            None => self.current(store, tenant, class).await?.key_version(),
+        };
+        let next = previous + 1;
+        let key = TenantKey::generate(&tenant.to_string(), class, next)
+            .map_err(ServiceError::internal)?;
+        let sealed = SealedKey {
+            version: next,
+            wrapped: key
+                .wrap_with(self.master.as_ref())
+                .map_err(ServiceError::internal)?,
+            master_key: self.master.key_id().to_owned(),
+        };
+        store
+            .tenant_key_insert(tenant, class.as_str(), &sealed, self.clock.as_ref())
+            .await?;
+        self.cache
+            .write()
+            .await
+            .insert((tenant, class.as_str(), next), Arc::new(key));
+        Ok((previous, next))
+    }
+
     /// A specific key version (for opening data sealed under it).
     pub(crate) async fn version(
         &self,

@@ -18,6 +18,7 @@ mod gateway_key;
 mod identity;
 mod keyring;
 mod log;
+mod rotation;
 mod sealing;
 mod transfers;
 mod views;
@@ -27,6 +28,7 @@ pub use credentials::{IssuedToken, TOKEN_PREFIX};
 pub use error::ServiceError;
 pub use gateway_key::{GatewayKey, TrustedKeys};
 pub use log::{LogExport, LogRange};
+pub use rotation::Rotation;
 pub use supportgate_store::{
     CaseFilter, CaseMeta, CaseState, EntryFilter, Page, SubjectFilter, SubjectRecord, TenantRecord,
     UploadRecord, UploadState, WorkspaceRecord,

@@ -34,3 +34,5 @@ mod separation;
 mod subjects;
 #[path = "conformance/tenants.rs"]
 mod tenants;
+#[path = "conformance/transfers.rs"]
+mod transfers;

@@ -26,6 +26,9 @@ pub struct TestServer {
     pub addr: SocketAddr,
     /// The clock the use cases read (credentials expire by it).
     pub clock: Arc<ManualClock>,
+    /// The use cases behind the server, for the gateway's own maintenance tasks (sweeps)
+    /// that no RPC triggers.
+    pub services: Services,
     /// The test PKI: `ca_cert_path` is what clients trust.
     pub pki: DevPki,
     admin: Actor,
@@ -92,7 +95,7 @@ impl TestServer {
         let shutdown = CancellationToken::new();
         let running = Server::bind(
             listener,
-            services,
+            services.clone(),
             ServerSettings { tls, limits },
             shutdown.clone(),
         )
@@ -100,6 +103,7 @@ impl TestServer {
         TestServer {
             addr: running.addr,
             clock,
+            services,
             pki,
             admin,
             shutdown,

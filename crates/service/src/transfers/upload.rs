@@ -59,6 +59,20 @@ fn upload_event(
     }
 }
 
+/// A refused operation on an upload that may not be the caller's: named only as a
+/// resource, under the caller's tenant.
+fn refused_upload(action: &'static str, caller: &Caller, upload: UploadId) -> Event {
+    Event {
+        action,
+        data_class: DataClass::Customer,
+        tenant: caller.principal.tenant,
+        resource_id: Some(upload.to_string()),
+        case_id: None,
+        decision: Decision::Denied,
+        reason: "",
+    }
+}
+
 pub(crate) fn invalid(reason: &'static str, message: impl Into<String>) -> ServiceError {
     ServiceError::Invalid {
         reason,
@@ -92,9 +106,28 @@ impl Services {
     }
 
     /// Declares a file. Repeating the same declaration (same workspace, name, size and
-    /// SHA-256) while the first is in progress returns the same upload, so a client
-    /// resumes by running the same command again.
+    /// SHA-256) returns the same upload while it is in progress (a client resumes by
+    /// running the same command again) or once it is available (a rerun stores nothing
+    /// twice).
     pub async fn upload_begin(
+        &self,
+        caller: &Caller,
+        input: BeginUploadInput,
+    ) -> Result<(UploadRecord, u32), ServiceError> {
+        let refused = Event {
+            action: "transfer.upload.begin",
+            data_class: DataClass::Customer,
+            tenant: caller.principal.tenant,
+            resource_id: Some(input.workspace.to_string()),
+            case_id: None,
+            decision: Decision::Denied,
+            reason: "",
+        };
+        let begun = self.upload_begin_checked(caller, input).await;
+        self.audited(caller, refused, begun).await
+    }
+
+    async fn upload_begin_checked(
         &self,
         caller: &Caller,
         input: BeginUploadInput,
@@ -132,6 +165,16 @@ impl Services {
         if let Some(existing) = self.resumable(caller, &input).await? {
             return Ok((existing, limits.max_chunk_size));
         }
+        let free = workspace.quota_bytes.saturating_sub(workspace.used_bytes);
+        if input.size > free {
+            return Err(ServiceError::Exhausted {
+                reason: "WORKSPACE_QUOTA_EXCEEDED",
+                message: format!(
+                    "the workspace has {free} of its {} bytes free; this file needs {}",
+                    workspace.quota_bytes, input.size
+                ),
+            });
+        }
         let upload = self.new_upload(caller, &input, &workspace).await?;
         let event = upload_event(
             "transfer.upload.begin",
@@ -139,7 +182,7 @@ impl Services {
             Decision::Allowed,
             "OWN_TENANT",
         );
-        self.log(caller, event.clone()).await?;
+        self.log(caller, event).await?;
         let key = self
             .inner
             .keys
@@ -158,6 +201,15 @@ impl Services {
             key_version: key.key_version(),
             wrapped,
         };
+        // The header goes to the blob store first: a crash before the row leaves an
+        // orphan header (ciphertext metadata), never a row without its content's header.
+        let blob =
+            BlobKey::upload(tenant, &upload.id.to_string()).map_err(ServiceError::internal)?;
+        let blobs = &self.inner.blobs;
+        blobs
+            .write_at(&blob, 0, &header.encode())
+            .await
+            .map_err(ServiceError::internal)?;
         let stored = self
             .inner
             .main
@@ -171,20 +223,16 @@ impl Services {
                 } => ServiceError::Exhausted {
                     reason: "WORKSPACE_QUOTA_EXCEEDED",
                     message: format!(
-                    "the workspace has {} of its {quota} bytes free; this file needs {requested}",
-                    quota.saturating_sub(used)
-                ),
+                        "the workspace has {} of its {quota} bytes free; this file needs {requested}",
+                        quota.saturating_sub(used)
+                    ),
                 },
                 other => other.into(),
             });
-        self.audited(caller, event, stored).await?;
-        let blob =
-            BlobKey::upload(tenant, &upload.id.to_string()).map_err(ServiceError::internal)?;
-        self.inner
-            .blobs
-            .write_at(&blob, 0, &header.encode())
-            .await
-            .map_err(ServiceError::internal)?;
+        if stored.is_err() {
+            let _ = blobs.delete(&blob).await;
+        }
+        stored?;
         Ok((upload, limits.max_chunk_size))
     }
 
@@ -208,7 +256,9 @@ impl Services {
             )
             .await?;
         for candidate in candidates {
-            if candidate.expires_at <= self.now() {
+            // An upload in progress past its expiry is not resumed; an available file
+            // is returned as is, so a rerun does not store it twice.
+            if candidate.state == UploadState::InProgress && candidate.expires_at <= self.now() {
                 continue;
             }
             let name = self
@@ -275,7 +325,23 @@ impl Services {
         caller: &Caller,
         upload: UploadId,
     ) -> Result<UploadRecord, ServiceError> {
-        self.own_upload(caller, upload).await
+        if caller.principal.role != supportgate_types::Role::SupportEngineer {
+            return self.own_upload(caller, upload).await;
+        }
+        // An engineer assigned to the case may follow the upload's progress (metadata).
+        let tenant = caller
+            .principal
+            .tenant
+            .ok_or(ServiceError::NotFound { what: "upload" })?;
+        let record = self.inner.main.upload_get(tenant, upload).await?;
+        let assigned = self
+            .case_facts(caller, record.case)
+            .await?
+            .is_some_and(|(_, facts)| facts.assigned_to_caller);
+        if !assigned {
+            return Err(ServiceError::NotFound { what: "upload" });
+        }
+        Ok(record)
     }
 
     /// Opens a stream of chunks for `upload`; the first chunk must start at the
@@ -340,7 +406,13 @@ impl Services {
         let sealed = self
             .sealed_content(record.tenant, &record.file.to_string(), &blob, record.size)
             .await?;
-        let committed_segment = record.committed_offset / sealed.segment_size;
+        // Whole segments committed: all of them once every byte is in (the last one may
+        // be short); otherwise the committed offset is a segment boundary.
+        let committed_segment = if record.committed_offset == record.size && record.size > 0 {
+            sealed.cipher.segment_count()
+        } else {
+            record.committed_offset / sealed.segment_size
+        };
         // Bytes past the committed offset were never committed (a crash between the
         // blob write and the database update): drop them.
         let committed_len = sealed.header_len + sealed.cipher.sealed_offset(committed_segment);
@@ -415,13 +487,13 @@ impl UploadWriter {
     fn check(&self, chunk: &ChunkInput) -> Result<(), ServiceError> {
         let expected = self.committed + self.pending.len() as u64;
         if chunk.offset != expected {
-            return Err(precondition(
-                "CHUNK_OFFSET_MISMATCH",
-                format!(
-                    "the chunk starts at {} but the upload continues at {expected} (committed: {})",
+            return Err(ServiceError::OffsetMismatch {
+                committed: self.committed,
+                message: format!(
+                    "the chunk starts at {} but the upload continues at {expected}; resume from the committed offset {}",
                     chunk.offset, self.committed
                 ),
-            ));
+            });
         }
         if chunk.data.is_empty() || chunk.data.len() > self.max_chunk as usize {
             return Err(invalid(
@@ -548,6 +620,24 @@ impl Services {
         caller: &Caller,
         upload: UploadId,
     ) -> Result<UploadRecord, ServiceError> {
+        let result = self.upload_complete_checked(caller, upload).await;
+        // Verification failures log themselves; a refusal before it is logged here.
+        if matches!(&result, Err(e) if e.reason() == "SHA256_MISMATCH") {
+            return result;
+        }
+        self.audited(
+            caller,
+            refused_upload("transfer.upload.complete", caller, upload),
+            result,
+        )
+        .await
+    }
+
+    async fn upload_complete_checked(
+        &self,
+        caller: &Caller,
+        upload: UploadId,
+    ) -> Result<UploadRecord, ServiceError> {
         let mut record = self.own_upload(caller, upload).await?;
         if record.state == UploadState::InProgress
             && record.size == 0
@@ -569,6 +659,12 @@ impl Services {
                     format!("the upload is {}", other.as_str()),
                 ))
             }
+        }
+        if record.expires_at <= self.now() {
+            return Err(precondition(
+                "UPLOAD_EXPIRED",
+                "the upload expired before it was completed; begin it again",
+            ));
         }
         if record.committed_offset != record.size {
             return Err(precondition(
@@ -686,6 +782,24 @@ impl Services {
         caller: &Caller,
         upload: UploadId,
     ) -> Result<UploadRecord, ServiceError> {
+        let result = self.upload_abort_checked(caller, upload).await;
+        // Verification failures log themselves; a refusal before it is logged here.
+        if matches!(&result, Err(e) if e.reason() == "SHA256_MISMATCH") {
+            return result;
+        }
+        self.audited(
+            caller,
+            refused_upload("transfer.upload.abort", caller, upload),
+            result,
+        )
+        .await
+    }
+
+    async fn upload_abort_checked(
+        &self,
+        caller: &Caller,
+        upload: UploadId,
+    ) -> Result<UploadRecord, ServiceError> {
         let record = self.own_upload(caller, upload).await?;
         if record.state != UploadState::InProgress {
             return Err(precondition(
@@ -706,6 +820,38 @@ impl Services {
         self.destroy_upload(&record, UploadState::Aborted, None)
             .await?;
         Ok(self.inner.main.upload_get(record.tenant, record.id).await?)
+    }
+
+    /// Aborts every upload past its expiry and destroys what it committed (the gateway's
+    /// own sweep; each is logged as a system event). Returns how many were aborted.
+    pub async fn uploads_expire(&self) -> Result<usize, ServiceError> {
+        let mut aborted = 0;
+        loop {
+            let expired = self.inner.main.uploads_expired(self.now(), 100).await?;
+            if expired.is_empty() {
+                return Ok(aborted);
+            }
+            for record in expired {
+                let entry = supportgate_audit::NewEntry {
+                    time: self.now(),
+                    subject: None,
+                    role: None,
+                    tenant: Some(record.tenant),
+                    action: "transfer.upload.expire",
+                    data_class: DataClass::Customer,
+                    resource_id: Some(record.id.to_string()),
+                    case_id: Some(record.case),
+                    purpose: None,
+                    decision: Decision::Allowed,
+                    reason: "EXPIRED",
+                    request_id: supportgate_types::RequestId::new(),
+                };
+                self.audit_sink().append(entry).await?;
+                self.destroy_upload(&record, UploadState::Aborted, Some("EXPIRED"))
+                    .await?;
+                aborted += 1;
+            }
+        }
     }
 
     /// Opens a sealed field of a file (its name or media type).

@@ -224,8 +224,8 @@ impl MainStore {
         tx.commit().await.map_err(StoreError::Database)
     }
 
-    /// Uploads in progress by `uploader` in `workspace` with this size and SHA-256: the
-    /// candidates a repeated BeginUpload resumes.
+    /// Uploads in progress or available by `uploader` in `workspace` with this size and
+    /// SHA-256: the candidates a repeated BeginUpload returns.
     pub async fn upload_find_resumable(
         &self,
         tenant: TenantId,
@@ -236,7 +236,7 @@ impl MainStore {
     ) -> Result<Vec<UploadRecord>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {UPLOAD_COLUMNS} FROM uploads WHERE tenant_id = $1 AND workspace_id = $2 AND uploader = $3 \
-             AND size = $4 AND sha256 = $5 AND state = 'in_progress' ORDER BY created_at"
+             AND size = $4 AND sha256 = $5 AND state IN ('in_progress', 'available') ORDER BY created_at"
         ))
         .bind(tenant.to_string())
         .bind(workspace.to_string())
@@ -314,6 +314,25 @@ impl MainStore {
         .await
         .map_err(StoreError::Database)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Up to `limit` uploads of any tenant still in progress past their expiry (for the
+    /// gateway's own sweep; metadata only).
+    pub async fn uploads_expired(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: i64,
+    ) -> Result<Vec<UploadRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {UPLOAD_METADATA_COLUMNS} FROM uploads WHERE state = 'in_progress' AND expires_at <= $1 \
+             ORDER BY expires_at LIMIT $2"
+        ))
+        .bind(to_micros(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::Database)?;
+        rows.iter().map(upload_row).collect()
     }
 
     /// Where a file of `tenant` is: `(upload, case, state)`, for the policy to decide on.
