@@ -16,6 +16,7 @@
 //! which one-line rendering each failure gets, see [`error`].
 
 mod admin;
+mod agent;
 mod args;
 mod case;
 mod connect;
@@ -27,7 +28,10 @@ mod keys;
 mod log;
 mod output;
 mod page;
+mod recording;
 mod resolve;
+mod session;
+mod terminal;
 mod transfer;
 mod troubleshoot;
 mod upload;
@@ -116,6 +120,16 @@ pub enum ClientCommand {
     Download(download::DownloadArgs),
     /// Collect system information and log files, show them, and upload them as one bundle (customers)
     Troubleshoot(troubleshoot::TroubleshootArgs),
+    /// Remote-access sessions: request, consent, revoke, show, list
+    #[command(subcommand)]
+    Session(session::SessionCommand),
+    /// Share a shell on this machine in a session (the customer's agent)
+    Agent(agent::AgentArgs),
+    /// Attach to a session's shell as the engineer (or observe it)
+    Terminal(terminal::TerminalArgs),
+    /// Session and imported recordings: list, show, download, export, play, import
+    #[command(subcommand)]
+    Recording(recording::RecordingCommand),
     /// Show who the gateway thinks you are
     Whoami,
 }
@@ -162,6 +176,10 @@ async fn execute(options: &ClientOptions, command: ClientCommand) -> Result<(), 
         ClientCommand::Upload(args) => upload::run(args, &clients, out).await,
         ClientCommand::Download(args) => download::run(args, &clients, out).await,
         ClientCommand::Troubleshoot(args) => troubleshoot::run(args, &clients, out).await,
+        ClientCommand::Session(cmd) => session::run(cmd, &clients, out).await,
+        ClientCommand::Agent(args) => agent::run(args, &clients, out).await,
+        ClientCommand::Terminal(args) => terminal::run(args, &clients, out).await,
+        ClientCommand::Recording(cmd) => recording::run(cmd, &clients, out).await,
         ClientCommand::Whoami => admin::whoami(&clients, out).await,
     }
 }

@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod proto;
+pub mod recording;
 pub mod serve;
 pub mod server;
 

@@ -55,6 +55,9 @@ pub enum StartError {
     /// A store could not be opened or migrated.
     #[error("cannot open the stores")]
     Store(#[from] supportgate_store::StoreError),
+    /// Recordings left in progress by an earlier stop could not be closed.
+    #[error("cannot close the recordings an earlier stop left in progress")]
+    Recover(#[source] supportgate_service::ServiceError),
     /// The bootstrap admin credential could not be issued.
     #[error("cannot issue the bootstrap admin credential")]
     Bootstrap(#[source] supportgate_service::ServiceError),
@@ -128,6 +131,14 @@ pub async fn start(
         Arc::new(blobs),
         services_config,
     );
+    match services.recordings_recover().await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            recordings = n,
+            "recordings left in progress by an earlier stop were closed (sessions: readable up to their last durable segment, marked truncated; imports: discarded)"
+        ),
+        Err(error) => return Err(StartError::Recover(error)),
+    }
     if let Some(path) = &config.admin_token_file {
         bootstrap_admin(&services, path).await?;
     } else {

@@ -15,6 +15,7 @@ pub mod authz;
 pub mod cases;
 pub mod codec;
 pub mod contacts;
+pub mod content;
 pub mod convert;
 pub mod dev_pki;
 pub mod gate;
@@ -64,6 +65,8 @@ pub struct Limits {
     pub keepalive_interval: Duration,
     /// How long an unanswered ping may wait before the connection is closed.
     pub keepalive_timeout: Duration,
+    /// How the session relay treats slow or silent participants.
+    pub sessions: sessions::RelaySettings,
 }
 
 impl Default for Limits {
@@ -77,6 +80,7 @@ impl Default for Limits {
             connection_window_bytes: 16 * 1024 * 1024,
             keepalive_interval: Duration::from_secs(30),
             keepalive_timeout: Duration::from_secs(20),
+            sessions: sessions::RelaySettings::default(),
         }
     }
 }
@@ -148,7 +152,7 @@ impl Server {
     ) -> Result<Running, ServeError> {
         let addr = listener.local_addr().map_err(ServeError::LocalAddr)?;
         let limits = settings.limits.clone();
-        let edge = Edge::new(services.clone(), shutdown.clone());
+        let edge = Edge::new(services.clone(), shutdown.clone(), limits.clone());
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
         let reflection = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
@@ -235,6 +239,9 @@ fn routes<L>(router: Router<L>, edge: &Edge, limits: &Limits) -> Router<L> {
         .add_service(AccessLogServiceServer::new(edge.clone()).max_decoding_message_size(unary))
         .add_service(LegalServiceServer::new(edge.clone()).max_decoding_message_size(unary))
         .add_service(TransferServiceServer::new(edge.clone()).max_decoding_message_size(stream))
-        .add_service(SessionServiceServer::new(edge.clone()).max_decoding_message_size(stream))
+        .add_service(
+            SessionServiceServer::new(edge.clone())
+                .max_decoding_message_size(sessions::MAX_FRAME_MESSAGE),
+        )
         .add_service(RecordingServiceServer::new(edge.clone()).max_decoding_message_size(stream))
 }

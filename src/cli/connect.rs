@@ -16,6 +16,8 @@ use crate::proto::access_log_service_client::AccessLogServiceClient;
 use crate::proto::admin_service_client::AdminServiceClient;
 use crate::proto::case_service_client::CaseServiceClient;
 use crate::proto::contact_service_client::ContactServiceClient;
+use crate::proto::recording_service_client::RecordingServiceClient;
+use crate::proto::session_service_client::SessionServiceClient;
 use crate::proto::transfer_service_client::TransferServiceClient;
 
 /// How long to wait for the TCP and TLS handshakes before giving up.
@@ -115,6 +117,18 @@ impl Clients {
     /// `TransferService`.
     pub fn transfers(&self) -> TransferServiceClient<AuthChannel> {
         TransferServiceClient::with_interceptor(self.channel.clone(), self.auth.clone())
+            .max_decoding_message_size(8 * 1024 * 1024)
+    }
+
+    /// `SessionService` (remote sessions: consent and the live stream).
+    pub fn sessions(&self) -> SessionServiceClient<AuthChannel> {
+        SessionServiceClient::with_interceptor(self.channel.clone(), self.auth.clone())
+            .max_decoding_message_size(8 * 1024 * 1024)
+    }
+
+    /// `RecordingService`.
+    pub fn recordings(&self) -> RecordingServiceClient<AuthChannel> {
+        RecordingServiceClient::with_interceptor(self.channel.clone(), self.auth.clone())
             .max_decoding_message_size(8 * 1024 * 1024)
     }
 

@@ -240,17 +240,28 @@ pub const RPC_RULES: &[RpcRule] = &[
     rpc(
         "/supportgate.v1.SessionService/GetSession",
         "session.get",
-        &[Customer, CustomerAgent, SupportEngineer, ComplianceReviewer],
+        &[
+            Customer,
+            CustomerAgent,
+            SupportEngineer,
+            SupportQuality,
+            ComplianceReviewer,
+        ],
     ),
     rpc(
         "/supportgate.v1.SessionService/ListSessions",
         "session.list",
-        &[Customer, SupportEngineer, ComplianceReviewer],
+        &[
+            Customer,
+            SupportEngineer,
+            SupportQuality,
+            ComplianceReviewer,
+        ],
     ),
     rpc(
         "/supportgate.v1.SessionService/ConnectSession",
         "session.connect",
-        &[CustomerAgent, SupportEngineer],
+        &[CustomerAgent, SupportEngineer, SupportQuality],
     ),
     rpc(
         "/supportgate.v1.RecordingService/ListRecordings",

@@ -159,6 +159,8 @@ impl CaseService for Edge {
             .case_close(&caller, case_id)
             .await
             .map_err(|e| to_status(e, caller.request_id))?;
+        self.sessions
+            .end_case(case_id, supportgate_store::EndReason::CaseClosed);
         Ok(Response::new(case(meta)))
     }
 }

@@ -14,7 +14,9 @@ use super::authz::rule;
 use super::hints::{purpose_code, AuditHints};
 use super::layers::REQUEST_ID_HEADER;
 use super::peer::subject_of;
+use super::sessions::hub::SessionHub;
 use super::status::to_status;
+use super::Limits;
 
 /// Shared state of every gRPC service.
 #[derive(Clone, Debug)]
@@ -23,6 +25,10 @@ pub struct Edge {
     pub services: Services,
     /// Cancelled when the server shuts down: long-lived streams end on it.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// The sessions live on this gateway.
+    pub sessions: std::sync::Arc<SessionHub>,
+    /// The limits the server runs with.
+    pub limits: Limits,
 }
 
 /// The request id the request-id layer put on the request.
@@ -80,9 +86,24 @@ fn presented<T>(request: &Request<T>) -> Result<Presented<'_>, ServiceError> {
 }
 
 impl Edge {
-    /// The edge over `services`; streams end when `shutdown` is cancelled.
-    pub fn new(services: Services, shutdown: tokio_util::sync::CancellationToken) -> Self {
-        Self { services, shutdown }
+    /// The edge over `services`; streams and live sessions end when `shutdown` is
+    /// cancelled.
+    pub fn new(
+        services: Services,
+        shutdown: tokio_util::sync::CancellationToken,
+        limits: Limits,
+    ) -> Self {
+        let sessions = std::sync::Arc::new(SessionHub::new(
+            services.clone(),
+            limits.sessions.clone(),
+            shutdown.clone(),
+        ));
+        Self {
+            services,
+            shutdown,
+            sessions,
+            limits,
+        }
     }
 
     async fn authenticate<T>(&self, request: &Request<T>) -> Result<Principal, ServiceError> {

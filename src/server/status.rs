@@ -60,3 +60,15 @@ pub fn to_status(error: ServiceError, request_id: RequestId) -> Status {
         _ => with_reason(code, reason, error.to_string()),
     }
 }
+
+/// A stream error from the transport (e.g. an oversized message) as a precise status.
+pub fn stream_error(status: Status) -> Status {
+    match status.code() {
+        Code::OutOfRange => with_reason(
+            Code::ResourceExhausted,
+            "MESSAGE_TOO_LARGE",
+            status.message().to_owned(),
+        ),
+        _ => status,
+    }
+}

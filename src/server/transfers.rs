@@ -1,23 +1,20 @@
 //! `TransferService`: workspaces, resumable uploads, verified completion, ranged downloads.
 
 use supportgate_service::{
-    BeginUploadInput, ChunkInput, FileView, ServiceError, UploadRecord, UploadState,
-    WorkspaceRecord,
+    BeginUploadInput, ChunkInput, FileView, UploadRecord, UploadState, WorkspaceRecord,
 };
 use supportgate_types::{CaseId, FileId, FileName, MediaType, UploadId, WorkspaceId};
 use tonic::{Code, Request, Response, Status, Streaming};
 
+use super::content;
 use super::convert::{id, next_token, page, purpose, text_error, timestamp};
 use super::gate::Edge;
 use super::pending::ServerStream;
-use super::status::{to_status, with_reason};
+use super::status::{stream_error, to_status, with_reason};
 use crate::proto::{self, download_file_response::Part, transfer_service_server::TransferService};
 
 /// How long an upload stream may stay silent before it is closed.
 const UPLOAD_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Download messages buffered towards a slow client (each at most 256 KiB).
-const DOWNLOAD_BUFFER: usize = 4;
 
 fn workspace(w: WorkspaceRecord, max_file_size: u64) -> proto::Workspace {
     proto::Workspace {
@@ -87,18 +84,6 @@ fn begin_input(r: &proto::BeginUploadRequest) -> Result<BeginUploadInput, Status
         sha256,
         media_type: MediaType::parse(&r.media_type).map_err(text_error)?,
     })
-}
-
-/// A stream error from the transport (e.g. an oversized chunk) as a precise status.
-fn stream_error(status: Status) -> Status {
-    match status.code() {
-        Code::OutOfRange => with_reason(
-            Code::ResourceExhausted,
-            "MESSAGE_TOO_LARGE",
-            status.message().to_owned(),
-        ),
-        _ => status,
-    }
 }
 
 impl Edge {
@@ -323,7 +308,7 @@ impl TransferService for Edge {
         let r = request.get_ref();
         let file_id = id("file_id", &r.file_id, FileId::parse)?;
         let range = r.range.unwrap_or_default();
-        let mut download = self
+        let download = self
             .services
             .download_open(
                 &caller,
@@ -342,38 +327,16 @@ impl TransferService for Edge {
             length: download.length,
             media_type: download.media_type.clone(),
         };
-        let (sender, receiver) = tokio::sync::mpsc::channel(DOWNLOAD_BUFFER);
-        let shutdown = self.shutdown.clone();
-        tokio::spawn(async move {
-            let first = proto::DownloadFileResponse {
-                part: Some(Part::Header(header)),
-            };
-            if sender.send(Ok(first)).await.is_err() {
-                return;
-            }
-            loop {
-                let next = tokio::select! {
-                    next = download.next_chunk() => next,
-                    () = shutdown.cancelled() => Err(ServiceError::Exhausted { reason: "SHUTTING_DOWN", message: "the gateway is shutting down; resume the download from the last offset".into() }),
-                };
-                let message = match next {
-                    Ok(Some(chunk)) => Ok(proto::DownloadFileResponse {
-                        part: Some(Part::Chunk(proto::ContentChunk {
-                            offset: chunk.offset,
-                            data: chunk.data,
-                        })),
-                    }),
-                    Ok(None) => return,
-                    Err(e) => Err(to_status(e, request_id)),
-                };
-                let failed = message.is_err();
-                if sender.send(message).await.is_err() || failed {
-                    return;
-                }
-            }
-        });
-        Ok(Response::new(Box::pin(
-            tokio_stream::wrappers::ReceiverStream::new(receiver),
+        Ok(Response::new(content::stream(
+            header,
+            content::Mapped::new(download, request_id),
+            self.shutdown.clone(),
+            |h| proto::DownloadFileResponse {
+                part: Some(Part::Header(h)),
+            },
+            |c| proto::DownloadFileResponse {
+                part: Some(Part::Chunk(c)),
+            },
         )))
     }
 }

@@ -21,6 +21,8 @@ pub struct ServicesConfig {
     pub max_credential_ttl: chrono::Duration,
     /// Limits on diagnostic transfers.
     pub transfers: crate::TransferLimits,
+    /// The longest a customer's consent to a session may last.
+    pub max_consent_ttl: chrono::Duration,
 }
 
 impl Default for ServicesConfig {
@@ -29,6 +31,7 @@ impl Default for ServicesConfig {
             default_credential_ttl: chrono::Duration::hours(24),
             max_credential_ttl: chrono::Duration::days(90),
             transfers: crate::TransferLimits::default(),
+            max_consent_ttl: chrono::Duration::hours(8),
         }
     }
 }
@@ -239,6 +242,25 @@ impl Services {
             self.log(caller, event).await?;
         }
         Err(error)
+    }
+
+    /// Appends the gateway's own event (no caller: a sweep, a session's end).
+    pub(crate) async fn log_system(&self, event: Event) -> Result<Receipt, ServiceError> {
+        let entry = NewEntry {
+            time: self.inner.clock.now(),
+            subject: None,
+            role: None,
+            tenant: event.tenant,
+            action: event.action,
+            data_class: event.data_class,
+            resource_id: event.resource_id,
+            case_id: event.case_id,
+            purpose: None,
+            decision: event.decision,
+            reason: event.reason,
+            request_id: RequestId::new(),
+        };
+        Ok(self.inner.main.append(entry).await?)
     }
 
     /// Appends an event for `caller` and returns once it is durable.

@@ -18,8 +18,10 @@ mod gateway_key;
 mod identity;
 mod keyring;
 mod log;
+mod recordings;
 mod rotation;
 mod sealing;
+mod sessions;
 mod transfers;
 mod views;
 
@@ -28,7 +30,12 @@ pub use credentials::{IssuedToken, TOKEN_PREFIX};
 pub use error::ServiceError;
 pub use gateway_key::{GatewayKey, TrustedKeys};
 pub use log::{LogExport, LogRange};
+pub use recordings::{
+    ImportInput, ImportWriter, RecordingContent, RecordingDetails, RecordingWriter,
+    SESSION_MEDIA_TYPE,
+};
 pub use rotation::Rotation;
+pub use sessions::{JoinGrant, ParticipantKind};
 pub use supportgate_store::{
     CaseFilter, CaseMeta, CaseState, EntryFilter, Page, SubjectFilter, SubjectRecord, TenantRecord,
     UploadRecord, UploadState, WorkspaceRecord,

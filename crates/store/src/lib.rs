@@ -19,6 +19,7 @@ mod keys;
 mod main_store;
 mod records;
 mod rows;
+mod session_records;
 mod time;
 mod transfer_records;
 
@@ -31,5 +32,9 @@ pub use main_store::{ExportItem, LogOptions, MainStore, SequenceRange};
 pub use records::{
     CaseFilter, CaseMeta, CaseState, ContactRecord, ContactSealed, CredentialRecord, EntryFilter,
     NewCase, Page, SealedKey, SubjectFilter, SubjectRecord, TenantRecord,
+};
+pub use session_records::{
+    scopes_from_text, scopes_to_text, ConsentScope, EndReason, ParticipantRecord, RecordingKind,
+    RecordingRecord, RecordingSource, RecordingState, SessionRecord, SessionState,
 };
 pub use transfer_records::{ObjectKeyRecord, UploadRecord, UploadState, WorkspaceRecord};

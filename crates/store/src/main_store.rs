@@ -5,6 +5,8 @@ mod identities;
 mod log;
 mod log_scan;
 mod log_writer;
+mod recordings;
+mod sessions;
 mod transfers;
 
 use sqlx::AnyPool;

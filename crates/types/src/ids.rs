@@ -115,6 +115,16 @@ typed_id!(
     FileId,
     "file_id"
 );
+typed_id!(
+    /// A remote-access session.
+    SessionId,
+    "session_id"
+);
+typed_id!(
+    /// A recording: of a session, or imported.
+    RecordingId,
+    "recording_id"
+);
 
 #[cfg(test)]
 mod tests {

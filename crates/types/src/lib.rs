@@ -14,8 +14,8 @@ mod text;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{
-    CaseId, ContactId, CredentialId, FileId, IdParseError, RequestId, SubjectId, TenantId,
-    UploadId, WorkspaceId,
+    CaseId, ContactId, CredentialId, FileId, IdParseError, RecordingId, RequestId, SessionId,
+    SubjectId, TenantId, UploadId, WorkspaceId,
 };
 pub use purpose::{DataClass, PurposeCode};
 pub use role::{Role, RoleParseError};

@@ -5,6 +5,8 @@ use supportgate::proto::access_log_service_client::AccessLogServiceClient;
 use supportgate::proto::admin_service_client::AdminServiceClient;
 use supportgate::proto::case_service_client::CaseServiceClient;
 use supportgate::proto::contact_service_client::ContactServiceClient;
+use supportgate::proto::recording_service_client::RecordingServiceClient;
+use supportgate::proto::session_service_client::SessionServiceClient;
 use supportgate::proto::transfer_service_client::TransferServiceClient;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
@@ -68,6 +70,13 @@ impl Clients {
     }
     pub fn transfers(&self) -> TransferServiceClient<Authed> {
         TransferServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+            .max_decoding_message_size(8 * 1024 * 1024)
+    }
+    pub fn sessions(&self) -> SessionServiceClient<Authed> {
+        SessionServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+    pub fn recordings(&self) -> RecordingServiceClient<Authed> {
+        RecordingServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
             .max_decoding_message_size(8 * 1024 * 1024)
     }
     pub fn log(&self) -> AccessLogServiceClient<Authed> {

@@ -120,6 +120,15 @@ impl TestServer {
         }
     }
 
+    /// Stops the server gracefully and waits for it, keeping its databases for
+    /// inspection with [`TestServer::sql`].
+    pub async fn stop_serving(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown();
+            running.wait().await.expect("server stops cleanly");
+        }
+    }
+
     /// Runs SQL on the customer-data database as the gateway's own database user, the
     /// way an intruder with the database's credentials could (PostgreSQL: in the
     /// gateway's schema).

@@ -54,7 +54,11 @@ pub fn contact(name: &str, email: &str) -> ContactDetails {
 
 impl World {
     pub async fn build(backend: Backend) -> World {
-        let server = TestServer::start(backend).await;
+        Self::build_on(TestServer::start(backend).await).await
+    }
+
+    /// The same people and cases on a server started with particular settings.
+    pub async fn build_on(server: TestServer) -> World {
         let acme = tenant(&server, "acme").await;
         let globex = tenant(&server, "globex").await;
         let admin = server.admin_actor().clone();

@@ -115,3 +115,72 @@ impl Services {
         })
     }
 }
+
+/// Plaintext handed out per chunk: a few segments, far below the message limit.
+const CHUNK: u64 = 256 * 1024;
+
+/// Streams a plaintext range of sealed content, one segment opened at a time, so memory
+/// stays at one segment whatever the object's size.
+pub(crate) struct ContentReader {
+    services: Services,
+    blob: BlobKey,
+    sealed: Sealed,
+    end: u64,
+    next: u64,
+}
+
+impl ContentReader {
+    /// Reads `offset..offset + length` of the plaintext.
+    pub(crate) fn new(
+        services: Services,
+        blob: BlobKey,
+        sealed: Sealed,
+        offset: u64,
+        length: u64,
+    ) -> Self {
+        ContentReader {
+            services,
+            blob,
+            sealed,
+            end: offset + length,
+            next: offset,
+        }
+    }
+
+    /// The next chunk, `None` at the end of the range.
+    pub(crate) async fn next_chunk(
+        &mut self,
+    ) -> Result<Option<super::DownloadChunk>, ServiceError> {
+        if self.next >= self.end {
+            return Ok(None);
+        }
+        let want = (self.end - self.next).min(CHUNK);
+        let mut data = Vec::with_capacity(want as usize);
+        for index in self.sealed.cipher.segments_for_range(self.next, want) {
+            let plaintext = self
+                .services
+                .read_segment(&self.blob, &self.sealed, index)
+                .await?;
+            let segment_start = index * self.sealed.segment_size;
+            let from = self.next.max(segment_start) - segment_start;
+            let to = (self.next + want).min(segment_start + plaintext.len() as u64) - segment_start;
+            if from > to || to as usize > plaintext.len() {
+                return Err(ServiceError::internal(
+                    supportgate_store::StoreError::Corrupt {
+                        what: "content shorter than its size",
+                    },
+                ));
+            }
+            data.extend_from_slice(&plaintext[from as usize..to as usize]);
+        }
+        if data.is_empty() {
+            return Ok(None);
+        }
+        let chunk = super::DownloadChunk {
+            offset: self.next,
+            data: bytes::Bytes::from(data),
+        };
+        self.next += chunk.data.len() as u64;
+        Ok(Some(chunk))
+    }
+}

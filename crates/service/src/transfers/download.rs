@@ -7,18 +7,12 @@ use supportgate_policy::{AccessRequest, RequestedPurpose};
 use supportgate_store::{BlobKey, UploadState};
 use supportgate_types::FileId;
 
-use super::content::Sealed;
-use super::upload::invalid;
+use super::content::ContentReader;
 use crate::{Caller, ServiceError, Services};
-
-/// Plaintext handed out per chunk: a few segments, far below the message limit.
-const CHUNK: u64 = 256 * 1024;
 
 /// A permitted download in progress.
 pub struct Download {
-    services: Services,
-    blob: BlobKey,
-    sealed: Sealed,
+    reader: ContentReader,
     /// The file.
     pub file: FileId,
     /// Its whole size.
@@ -31,14 +25,12 @@ pub struct Download {
     pub offset: u64,
     /// Bytes served in all.
     pub length: u64,
-    next: u64,
 }
 
 impl std::fmt::Debug for Download {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Download")
             .field("file", &self.file)
-            .field("next", &self.next)
             .finish_non_exhaustive()
     }
 }
@@ -122,16 +114,13 @@ impl Services {
             )
             .await?;
         Ok(Download {
-            services: self.clone(),
-            blob,
-            sealed,
+            reader: ContentReader::new(self.clone(), blob, sealed, offset, end - offset),
             file,
             total_size: record.size,
             sha256: record.sha256,
             media_type,
             offset,
             length: end - offset,
-            next: offset,
         })
     }
 }
@@ -139,37 +128,6 @@ impl Services {
 impl Download {
     /// The next chunk, `None` at the end of the range.
     pub async fn next_chunk(&mut self) -> Result<Option<DownloadChunk>, ServiceError> {
-        let end = self.offset + self.length;
-        if self.next >= end {
-            return Ok(None);
-        }
-        let want = (end - self.next).min(CHUNK);
-        let segments = self.sealed.cipher.segments_for_range(self.next, want);
-        let mut data = Vec::with_capacity(want as usize);
-        for index in segments {
-            let plaintext = self
-                .services
-                .read_segment(&self.blob, &self.sealed, index)
-                .await?;
-            let segment_start = index * self.sealed.segment_size;
-            let from = self.next.max(segment_start) - segment_start;
-            let to = (self.next + want).min(segment_start + plaintext.len() as u64) - segment_start;
-            if from > to || to as usize > plaintext.len() {
-                return Err(invalid(
-                    "RANGE_NOT_SATISFIABLE",
-                    "the stored content is shorter than the file's size",
-                ));
-            }
-            data.extend_from_slice(&plaintext[from as usize..to as usize]);
-        }
-        let chunk = DownloadChunk {
-            offset: self.next,
-            data: Bytes::from(data),
-        };
-        self.next += chunk.data.len() as u64;
-        if chunk.data.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(chunk))
+        self.reader.next_chunk().await
     }
 }

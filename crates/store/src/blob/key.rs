@@ -7,7 +7,8 @@ use supportgate_types::TenantId;
 
 use super::BlobError;
 
-/// The name of one blob: `uploads/<tenant>/<upload>` or `files/<tenant>/<file>`.
+/// The name of one blob: `uploads/<tenant>/<upload>`, `files/<tenant>/<file>` or
+/// `recordings/<tenant>/<recording>`.
 ///
 /// ## Why only constructors
 /// Every component is a canonical lowercase UUID, checked here, so no request string
@@ -25,6 +26,7 @@ pub struct BlobKey {
 enum Kind {
     Upload,
     File,
+    Recording,
 }
 
 impl Kind {
@@ -32,6 +34,7 @@ impl Kind {
         match self {
             Kind::Upload => "uploads",
             Kind::File => "files",
+            Kind::Recording => "recordings",
         }
     }
 
@@ -39,6 +42,7 @@ impl Kind {
         match self {
             Kind::Upload => "upload id",
             Kind::File => "file id",
+            Kind::Recording => "recording id",
         }
     }
 }
@@ -63,6 +67,12 @@ impl BlobKey {
     /// The content of a complete, verified file: `files/<tenant>/<file>`.
     pub fn file(tenant: TenantId, file: &str) -> Result<BlobKey, BlobError> {
         BlobKey::new(Kind::File, tenant, file)
+    }
+
+    /// The content of a recording (written as the session runs, or imported):
+    /// `recordings/<tenant>/<recording>`.
+    pub fn recording(tenant: TenantId, recording: &str) -> Result<BlobKey, BlobError> {
+        BlobKey::new(Kind::Recording, tenant, recording)
     }
 
     fn new(kind: Kind, tenant: TenantId, object: &str) -> Result<BlobKey, BlobError> {

@@ -1,0 +1,224 @@
+//! Reading recordings: listing (metadata), details and content for a permitted purpose.
+//! Every read is a logged decision, so a customer listing the log of their case sees
+//! who replayed its recordings.
+
+use supportgate_policy::{AccessRequest, RequestedPurpose};
+use supportgate_store::{
+    BlobKey, Page, ParticipantRecord, RecordingKind, RecordingRecord, RecordingState,
+};
+use supportgate_types::{CaseId, RecordingId, Role};
+
+use super::writer::open_ended;
+use crate::transfers::content::ContentReader;
+use crate::{Caller, DownloadChunk, ServiceError, Services};
+
+/// A recording with what only a permitted reader sees.
+#[derive(Clone, Debug)]
+pub struct RecordingDetails {
+    /// Metadata.
+    pub record: RecordingRecord,
+    /// Title of an import (customer data).
+    pub title: Option<String>,
+    /// Description of an import (customer data).
+    pub description: Option<String>,
+    /// Who took part.
+    pub participants: Vec<ParticipantRecord>,
+}
+
+/// A permitted read of a recording's stored form.
+pub struct RecordingContent {
+    reader: ContentReader,
+    /// The recording.
+    pub record: RecordingRecord,
+    /// Bytes readable in all (the durable part of a truncated recording).
+    pub readable: u64,
+    /// First byte served.
+    pub offset: u64,
+    /// Bytes served.
+    pub length: u64,
+}
+
+impl std::fmt::Debug for RecordingContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordingContent")
+            .field("recording", &self.record.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RecordingContent {
+    /// The next chunk of plaintext, `None` at the end.
+    pub async fn next_chunk(&mut self) -> Result<Option<DownloadChunk>, ServiceError> {
+        self.reader.next_chunk().await
+    }
+}
+
+impl Services {
+    /// The recordings of a case (metadata): the tenant's customers, engineers assigned to
+    /// the case, support quality, the tenant's reviewers.
+    pub async fn recording_list(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+        kind: Option<RecordingKind>,
+        page: &Page,
+    ) -> Result<Vec<RecordingRecord>, ServiceError> {
+        self.inner
+            .policy
+            .authorize_metadata(
+                self.audit_sink(),
+                &caller.principal,
+                "recording.list",
+                None,
+                caller.request_id,
+            )
+            .await?;
+        let tenant = caller
+            .principal
+            .tenant
+            .ok_or(ServiceError::NotFound { what: "case" })?;
+        if caller.principal.role == Role::SupportEngineer {
+            let assigned = self
+                .case_facts(caller, case)
+                .await?
+                .is_some_and(|(_, f)| f.assigned_to_caller);
+            if !assigned {
+                return Ok(Vec::new());
+            }
+        }
+        Ok(self
+            .inner
+            .main
+            .recording_list(tenant, case, kind, page)
+            .await?)
+    }
+
+    /// Decides a read of a recording for `purpose` (logged as `action`).
+    async fn recording_grant(
+        &self,
+        caller: &Caller,
+        recording: RecordingId,
+        purpose: RequestedPurpose,
+        action: &'static str,
+    ) -> Result<(RecordingRecord, supportgate_policy::CustomerDataAccess), ServiceError> {
+        let located = match caller.principal.tenant {
+            Some(tenant) => self.inner.main.recording_meta(tenant, recording).await.ok(),
+            None => None,
+        };
+        let facts = match &located {
+            Some(r) => self
+                .case_facts(caller, r.case)
+                .await?
+                .map(|(_, facts)| facts),
+            None => None,
+        };
+        let request = AccessRequest {
+            principal: &caller.principal,
+            action,
+            purpose,
+            resource: facts,
+            resource_id: Some(recording.to_string()),
+            request_id: caller.request_id,
+        };
+        let grant = self
+            .inner
+            .policy
+            .authorize_customer_data(self.audit_sink(), request)
+            .await?;
+        let record = self.inner.main.recording_get(&grant, recording).await?;
+        Ok((record, grant))
+    }
+
+    /// A recording's details for `purpose`.
+    pub async fn recording_details(
+        &self,
+        caller: &Caller,
+        recording: RecordingId,
+        purpose: RequestedPurpose,
+    ) -> Result<RecordingDetails, ServiceError> {
+        let (record, _grant) = self
+            .recording_grant(caller, recording, purpose, "recording.get")
+            .await?;
+        let object = record.id.to_string();
+        let open = |sealed: &Option<Vec<u8>>, field: &'static str| {
+            let sealed = sealed.clone();
+            let object = object.clone();
+            async move {
+                match sealed {
+                    Some(bytes) if !bytes.is_empty() => self
+                        .open_field(record.tenant, &object, field, &bytes)
+                        .await
+                        .map(Some),
+                    _ => Ok(None),
+                }
+            }
+        };
+        let title = open(&record.title_sealed, "title").await?;
+        let description = open(&record.description_sealed, "description").await?;
+        let participants = self
+            .inner
+            .main
+            .recording_participants(record.tenant, record.id)
+            .await?;
+        Ok(RecordingDetails {
+            record,
+            title,
+            description,
+            participants,
+        })
+    }
+
+    /// Opens a recording's stored form for `purpose` (`length` 0: to the end).
+    pub async fn recording_open(
+        &self,
+        caller: &Caller,
+        recording: RecordingId,
+        purpose: RequestedPurpose,
+        action: &'static str,
+        offset: u64,
+        length: u64,
+    ) -> Result<RecordingContent, ServiceError> {
+        let (record, _grant) = self
+            .recording_grant(caller, recording, purpose, action)
+            .await?;
+        let (readable, sealed_size) = match record.state {
+            RecordingState::Available => (record.size, record.size),
+            RecordingState::Truncated => (
+                record.durable_bytes,
+                open_ended(super::writer::RECORDING_SEGMENT),
+            ),
+            RecordingState::Recording => {
+                return Err(ServiceError::FailedPrecondition {
+                    reason: "RECORDING_IN_PROGRESS",
+                    message: "the session is still being recorded".into(),
+                })
+            }
+            RecordingState::Purged => return Err(ServiceError::NotFound { what: "recording" }),
+        };
+        if offset > readable {
+            return Err(ServiceError::OutOfRange {
+                reason: "RANGE_NOT_SATISFIABLE",
+                message: format!(
+                    "the range starts at {offset} but the recording has {readable} bytes"
+                ),
+            });
+        }
+        let end = if length == 0 {
+            readable
+        } else {
+            offset.saturating_add(length).min(readable)
+        };
+        let object = record.id.to_string();
+        let blob = BlobKey::recording(record.tenant, &object).map_err(ServiceError::internal)?;
+        let sealed = self
+            .sealed_content(record.tenant, &object, &blob, sealed_size)
+            .await?;
+        Ok(RecordingContent {
+            reader: ContentReader::new(self.clone(), blob, sealed, offset, end - offset),
+            record,
+            readable,
+            offset,
+            length: end - offset,
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! What the live relay asks of the use cases: starting a paired session with its
+//! recording, noting who took part, and re-checking that a running session may go on.
+
+use chrono::{DateTime, Utc};
+use supportgate_audit::Decision;
+use supportgate_store::{
+    CaseState, EndReason, ParticipantRecord, RecordingKind, SessionRecord, SessionState, StoreError,
+};
+use supportgate_types::{CredentialId, DataClass, RecordingId, SubjectId};
+
+use super::join::ParticipantKind;
+use crate::context::Event;
+use crate::recordings::RecordingWriter;
+use crate::{ServiceError, Services};
+
+impl ParticipantKind {
+    /// The stored name of the role.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParticipantKind::Agent => "agent",
+            ParticipantKind::Engineer => "engineer",
+            ParticipantKind::Observer => "observer",
+        }
+    }
+}
+
+impl Services {
+    /// Agent and engineer are paired: the session becomes active with a new recording.
+    /// Fails (and leaves no recording behind) when the session stopped being ready
+    /// meanwhile, e.g. because consent was revoked.
+    pub async fn session_activate(
+        &self,
+        session: &SessionRecord,
+    ) -> Result<(SessionRecord, RecordingWriter), ServiceError> {
+        let writer = self
+            .recording_start(session, RecordingKind::Terminal)
+            .await?;
+        let started = self
+            .inner
+            .main
+            .session_start(session.tenant, session.id, self.now(), writer.id())
+            .await;
+        if !matches!(started, Ok(true)) {
+            self.inner
+                .main
+                .recording_discard(session.tenant, writer.id())
+                .await?;
+            started?;
+            return Err(ServiceError::FailedPrecondition {
+                reason: "SESSION_NOT_JOINABLE",
+                message: "the session ended before it could start".into(),
+            });
+        }
+        self.log_system(Event {
+            action: "session.start",
+            data_class: DataClass::Metadata,
+            tenant: Some(session.tenant),
+            resource_id: Some(session.id.to_string()),
+            case_id: Some(session.case),
+            decision: Decision::Allowed,
+            reason: "PAIRED",
+        })
+        .await?;
+        let record = self
+            .inner
+            .main
+            .session_get(session.tenant, session.id)
+            .await?;
+        Ok((record, writer))
+    }
+
+    /// Notes that `subject` joined the recorded session as `kind` (participant
+    /// `participant`), so the recording says who watched.
+    pub async fn recording_participant_joined(
+        &self,
+        recording: RecordingId,
+        participant: &str,
+        subject: SubjectId,
+        kind: ParticipantKind,
+        at: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        let record = ParticipantRecord {
+            participant: participant.to_owned(),
+            subject,
+            role: kind.as_str().into(),
+            joined_at: at,
+            left_at: None,
+        };
+        Ok(self
+            .inner
+            .main
+            .recording_participant_join(recording, &record)
+            .await?)
+    }
+
+    /// Notes that a participant left the recorded session.
+    pub async fn recording_participant_left(
+        &self,
+        recording: RecordingId,
+        participant: &str,
+    ) -> Result<(), ServiceError> {
+        Ok(self
+            .inner
+            .main
+            .recording_participant_leave(recording, participant, self.now())
+            .await?)
+    }
+
+    /// Why a running session must end now, if it must: consent revoked or ended
+    /// elsewhere (another gateway instance), consent expired, case closed. The relay
+    /// asks this periodically, so a decision taken on another instance still ends it.
+    pub async fn session_end_due(
+        &self,
+        session: &SessionRecord,
+    ) -> Result<Option<EndReason>, ServiceError> {
+        let current = self
+            .inner
+            .main
+            .session_get(session.tenant, session.id)
+            .await?;
+        if current.revoked_at.is_some() {
+            return Ok(Some(EndReason::ConsentRevoked));
+        }
+        if matches!(current.state, SessionState::Ended | SessionState::Declined) {
+            return Ok(Some(
+                current.end_reason.unwrap_or(EndReason::ConsentRevoked),
+            ));
+        }
+        if current.consent_expires_at.is_none_or(|at| at <= self.now()) {
+            return Ok(Some(EndReason::ConsentExpired));
+        }
+        let case = self
+            .inner
+            .main
+            .case_meta_get(session.tenant, session.case)
+            .await?;
+        if case.state != CaseState::Open {
+            return Ok(Some(EndReason::CaseClosed));
+        }
+        Ok(None)
+    }
+
+    /// Whether a participant's credential is still good (not revoked, subject still
+    /// there); client certificates (no credential) are checked through their subject.
+    pub async fn participant_still_authorized(
+        &self,
+        subject: SubjectId,
+        credential: Option<CredentialId>,
+    ) -> Result<bool, ServiceError> {
+        if let Some(credential) = credential {
+            return match self.inner.main.credential_get(credential).await {
+                Ok(record) => Ok(record.revoked_at.is_none() && record.subject == subject),
+                Err(StoreError::NotFound { .. }) => Ok(false),
+                Err(e) => Err(e.into()),
+            };
+        }
+        match self.inner.main.subject_get(subject).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Services {
+    /// Logs input refused by the relay (`CONTROL_NOT_CONSENTED` for an engineer
+    /// without CONTROL consent, `OBSERVER_READ_ONLY` for an observer): an attempt to act
+    /// on the customer's machine that the customer did not allow.
+    pub async fn session_input_refused(
+        &self,
+        caller: &crate::Caller,
+        session: &SessionRecord,
+        reason: &'static str,
+    ) -> Result<(), ServiceError> {
+        let event = Event {
+            action: "session.input",
+            data_class: DataClass::Customer,
+            tenant: Some(session.tenant),
+            resource_id: Some(session.id.to_string()),
+            case_id: Some(session.case),
+            decision: Decision::Denied,
+            reason,
+        };
+        self.log(caller, event).await.map(|_| ())
+    }
+}
