@@ -387,10 +387,7 @@ impl ServeArgs {
             )?,
             upload_ttl: file
                 .upload_ttl_hours
-                .map(|h| {
-                    positive("upload_ttl_hours", Some(h), h)
-                        .map(|h| std::time::Duration::from_secs(h * 3600))
-                })
+                .map(upload_ttl)
                 .transpose()?
                 .unwrap_or(transfer_defaults.upload_ttl),
         };
@@ -471,6 +468,26 @@ fn positive<T: PartialOrd + Default + Copy>(
         Some(v) => Ok(v),
         None => Ok(default),
     }
+}
+
+/// The longest `upload_ttl_hours` accepted: one year.
+///
+/// ## Why a bound
+/// The TTL is added to the current time for every upload's expiry; an unbounded value
+/// overflows (hours to seconds, then the timestamp) instead of meaning "never". An
+/// upload that stays resumable for longer than a year holds its quota reservation and
+/// its content for no good reason.
+const MAX_UPLOAD_TTL_HOURS: u64 = 8760;
+
+fn upload_ttl(hours: u64) -> Result<std::time::Duration, ConfigError> {
+    let hours = positive("upload_ttl_hours", Some(hours), hours)?;
+    if hours > MAX_UPLOAD_TTL_HOURS {
+        return Err(ConfigError::Invalid {
+            setting: "upload_ttl_hours",
+            message: format!("must be at most {MAX_UPLOAD_TTL_HOURS} (one year)"),
+        });
+    }
+    Ok(std::time::Duration::from_secs(hours * 3600))
 }
 
 fn tls_source(

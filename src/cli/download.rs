@@ -1,5 +1,5 @@
 //! `supportgate download FILE_ID --out PATH --purpose …`: a progress bar, a resumable
-//! `.partial` file, and the SHA-256 checked before the file gets its final name.
+//! `PATH.partial` file, and the SHA-256 checked before the file gets its final name.
 
 use std::path::{Path, PathBuf};
 
@@ -54,7 +54,7 @@ pub async fn run(args: DownloadArgs, clients: &Clients, out: OutputFormat) -> Re
             args.out.display()
         )));
     }
-    let partial = args.out.with_extension("partial");
+    let partial = partial_path(&args.out);
     let (mut hash, resumed_from) = prefix(&partial).await?;
     let request = DownloadFileRequest {
         file_id: args.file.clone(),
@@ -121,6 +121,18 @@ pub async fn run(args: DownloadArgs, clients: &Clients, out: OutputFormat) -> Re
             ("sha256", d.sha256.clone()),
         ])
     })
+}
+
+/// Where a download to `out` is written until it is verified: `out` with `.partial`
+/// appended to its whole name (`trace.log` → `trace.log.partial`).
+///
+/// ## Why append, not replace the extension
+/// Outputs that differ only by extension (`trace.log`, `trace.txt`) must not share one
+/// partial file: a rerun of one would resume from the other's bytes.
+pub(crate) fn partial_path(out: &Path) -> PathBuf {
+    let mut name = out.as_os_str().to_owned();
+    name.push(".partial");
+    PathBuf::from(name)
 }
 
 /// The SHA-256 state and length of what an earlier run already wrote.

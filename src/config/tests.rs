@@ -146,3 +146,46 @@ fn a_listen_address_must_be_ip_and_port() {
     .unwrap_err();
     assert!(err.to_string().contains("--listen"), "{err}");
 }
+
+/// Resolves a `--dev` configuration whose file holds `toml`.
+fn resolve_file(toml: &str) -> Result<ServeConfig, ConfigError> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sg.toml");
+    std::fs::write(&file, format!("dev = true\n{toml}\n")).unwrap();
+    ServeArgs {
+        config: Some(file),
+        ..args()
+    }
+    .resolve(None)
+}
+
+#[test]
+fn upload_ttl_hours_is_bounded_to_one_year_instead_of_overflowing() {
+    for hours in ["8761", "9223372036854775807"] {
+        let err = resolve_file(&format!("upload_ttl_hours = {hours}")).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    setting: "upload_ttl_hours",
+                    ..
+                }
+            ),
+            "{hours}: {err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "upload_ttl_hours must be at most 8760 (one year)",
+            "{hours}"
+        );
+    }
+    let err = resolve_file("upload_ttl_hours = 0")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "upload_ttl_hours must be greater than zero");
+    let year = resolve_file("upload_ttl_hours = 8760").unwrap();
+    assert_eq!(
+        year.transfers.upload_ttl,
+        std::time::Duration::from_secs(8760 * 3600)
+    );
+}

@@ -98,6 +98,7 @@ impl Edge {
             limits.sessions.clone(),
             shutdown.clone(),
         ));
+        sessions.spawn_watch();
         Self {
             services,
             shutdown,

@@ -17,6 +17,16 @@ use super::sessions::role;
 use super::status::{stream_error, to_status, with_reason};
 use crate::proto::{self, recording_service_server::RecordingService};
 
+/// The reasons an import stream is refused for, as the log records them.
+const REFUSALS: [&str; 6] = [
+    "SHUTTING_DOWN",
+    "IMPORT_IDLE",
+    "CHUNK_OFFSET_MISMATCH",
+    "METADATA_REPEATED",
+    "UPLOAD_EXCEEDS_DECLARED_SIZE",
+    "MESSAGE_TOO_LARGE",
+];
+
 /// How long an import stream may stay silent before it is abandoned.
 const IMPORT_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -238,11 +248,7 @@ impl Edge {
         }
         .await;
         if let Err(status) = outcome {
-            let reason = match status.code() {
-                Code::Unavailable => "SHUTTING_DOWN",
-                Code::DeadlineExceeded => "IMPORT_IDLE",
-                _ => "IMPORT_REFUSED",
-            };
+            let reason = super::status::reason_code(&status, &REFUSALS).unwrap_or("IMPORT_REFUSED");
             if let Err(error) = writer.discard(reason).await {
                 tracing::error!(error = %crate::error_chain(&error), "could not discard a failed import");
             }
@@ -420,6 +426,12 @@ impl RecordingService for Edge {
         &self,
         request: Request<Streaming<proto::ImportRecordingRequest>>,
     ) -> Result<Response<proto::Recording>, Status> {
-        self.import(request).await.map(Response::new)
+        // Its own task: when the client goes away the handler is dropped, and the
+        // failed import must still be destroyed.
+        let edge = self.clone();
+        tokio::spawn(async move { edge.import(request).await })
+            .await
+            .map_err(|_| with_reason(Code::Internal, "INTERNAL", "the import ended abnormally"))?
+            .map(Response::new)
     }
 }

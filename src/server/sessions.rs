@@ -38,11 +38,16 @@ pub struct RelaySettings {
     /// How often the recording of a busy session is made durable: a crash loses at
     /// most this much of it.
     pub flush_interval: Duration,
-    /// How often a live session re-reads its consent, case and participants'
-    /// credentials (decisions taken on another gateway instance reach it this late).
+    /// How often the relay asks the store what ended its live sessions: consent
+    /// revoked or a case closed on another gateway instance, credentials revoked.
+    /// Decisions taken through this instance end its sessions at once.
     pub check_interval: Duration,
     /// How long a new stream may take to send its Join.
     pub join_timeout: Duration,
+    /// Relay without recording: exists only with the `bench-unrecorded` feature, for
+    /// the benchmark that measures what recording costs.
+    #[cfg(feature = "bench-unrecorded")]
+    pub unrecorded: bool,
 }
 
 impl Default for RelaySettings {
@@ -52,6 +57,8 @@ impl Default for RelaySettings {
             flush_interval: Duration::from_millis(250),
             check_interval: Duration::from_secs(2),
             join_timeout: Duration::from_secs(10),
+            #[cfg(feature = "bench-unrecorded")]
+            unrecorded: false,
         }
     }
 }

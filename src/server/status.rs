@@ -46,6 +46,7 @@ pub fn to_status(error: ServiceError, request_id: RequestId) -> Status {
         ServiceError::OutOfRange { .. } => Code::OutOfRange,
         ServiceError::Unauthenticated { .. } => Code::Unauthenticated,
         ServiceError::AuditUnavailable(_) => Code::Unavailable,
+        ServiceError::DataLoss { .. } => Code::DataLoss,
         ServiceError::Internal(_) => Code::Internal,
     };
     match &error {
@@ -53,7 +54,9 @@ pub fn to_status(error: ServiceError, request_id: RequestId) -> Status {
             let metadata = HashMap::from([("committed_offset".to_owned(), committed.to_string())]);
             with_reason_and_metadata(code, reason, error.to_string(), metadata)
         }
-        ServiceError::Internal(_) | ServiceError::AuditUnavailable(_) => {
+        ServiceError::Internal(_)
+        | ServiceError::AuditUnavailable(_)
+        | ServiceError::DataLoss { .. } => {
             tracing::error!(%request_id, error = %crate::error_chain(&error), "request failed");
             with_reason(code, reason, format!("{error} (request id {request_id})"))
         }
@@ -71,4 +74,11 @@ pub fn stream_error(status: Status) -> Status {
         ),
         _ => status,
     }
+}
+
+/// The reason code `status` carries, as the one of `known` it equals.
+pub fn reason_code(status: &Status, known: &[&'static str]) -> Option<&'static str> {
+    let details = status.get_error_details();
+    let reason = details.error_info()?.reason.as_str();
+    known.iter().copied().find(|k| *k == reason)
 }

@@ -12,6 +12,7 @@ mod data_use_chart;
 mod expiry;
 mod identity;
 mod keys;
+mod recordings;
 mod sessions;
 mod smoke;
 mod transfers;

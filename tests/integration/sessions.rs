@@ -6,6 +6,9 @@
 //! * `relay`: view-only input, revocation, expiry, observers, case closure, shutdown;
 //! * `refusals`: every bad frame, join and consent, with its precise status;
 //! * `failures`: a recording that cannot be written, a peer that stops reading;
+//! * `cli`: the real binary: `supportgate agent` and `supportgate terminal` as two
+//!   processes sharing a shell, view-only input, revocation, the recording read back
+//!   with `supportgate recording`, and a `serve --dev` gateway killed mid-session;
 //! * `support`: sessions, peers and recordings for the tests.
 
 use supportgate::proto::{
@@ -17,6 +20,7 @@ use supportgate::proto::ListEntriesRequest;
 
 use crate::harness::World;
 
+mod cli;
 mod failures;
 mod refusals;
 mod relay;

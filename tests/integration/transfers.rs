@@ -12,11 +12,14 @@
 //!   files, repeated declarations;
 //! * `limits`: file size, workspace quota, chunk size, concurrent streams per tenant;
 //! * `visibility`: nothing unverified is ever listed or downloadable;
-//! * `downloads`: ranges, purposes and who may read;
+//! * `downloads`: ranges, purposes and who may read, damaged content, the CLI's partial
+//!   file;
 //! * `audit`: every step, denial and verification failure is in the access log, and the
 //!   log still verifies;
 //! * `process`, `proxy`: the real binary as client and as `serve --dev`, and a TCP proxy
-//!   that cuts a connection in the middle of a chunk.
+//!   that cuts a connection in the middle of a chunk;
+//! * `restarts`: a gateway that dies midway through `CompleteUpload`, restarted, and the
+//!   completion retried.
 
 use supportgate::proto::{
     download_file_response::Part, BeginUploadRequest, Chunk, CompleteUploadRequest,
@@ -34,6 +37,7 @@ mod downloads;
 mod limits;
 mod process;
 mod proxy;
+mod restarts;
 mod support;
 mod visibility;
 

@@ -80,6 +80,17 @@ pub enum ServiceError {
     /// The access log could not record the decision, so nothing was done or released.
     #[error("the access log is unavailable; nothing was released")]
     AuditUnavailable(#[source] AuditError),
+    /// Stored content is damaged or gone (a segment fails authentication, a header does
+    /// not parse, a blob is shorter than its rows say): the gateway lost data, the
+    /// request is not at fault. Details go to the server log only.
+    #[error("the stored content is damaged and cannot be read")]
+    DataLoss {
+        /// Stable reason code (`CONTENT_CORRUPT`).
+        reason: &'static str,
+        /// What is damaged, and where.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A fault inside the gateway; details go to the server log only.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -105,7 +116,8 @@ impl ServiceError {
             | ServiceError::FailedPrecondition { reason, .. }
             | ServiceError::Exhausted { reason, .. }
             | ServiceError::OutOfRange { reason, .. }
-            | ServiceError::Unauthenticated { reason, .. } => reason,
+            | ServiceError::Unauthenticated { reason, .. }
+            | ServiceError::DataLoss { reason, .. } => reason,
             ServiceError::NotFound { .. } => "NOT_FOUND",
             ServiceError::OffsetMismatch { .. } => "CHUNK_OFFSET_MISMATCH",
             ServiceError::Conflict { .. } => "ALREADY_EXISTS",

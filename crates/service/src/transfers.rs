@@ -6,6 +6,7 @@
 //! streams out; the blob store only ever holds ciphertext. A file becomes visible only
 //! after its size and SHA-256 match what the customer declared.
 
+mod complete;
 pub(crate) mod content;
 mod download;
 mod limits;

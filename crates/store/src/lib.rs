@@ -34,7 +34,7 @@ pub use records::{
     NewCase, Page, SealedKey, SubjectFilter, SubjectRecord, TenantRecord,
 };
 pub use session_records::{
-    scopes_from_text, scopes_to_text, ConsentScope, EndReason, ParticipantRecord, RecordingKind,
-    RecordingRecord, RecordingSource, RecordingState, SessionRecord, SessionState,
+    scopes_from_text, scopes_to_text, ConsentScope, EndReason, LiveChanges, ParticipantRecord,
+    RecordingKind, RecordingRecord, RecordingSource, RecordingState, SessionRecord, SessionState,
 };
 pub use transfer_records::{ObjectKeyRecord, UploadRecord, UploadState, WorkspaceRecord};

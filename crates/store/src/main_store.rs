@@ -2,6 +2,7 @@
 
 mod cases;
 mod identities;
+mod live_watch;
 mod log;
 mod log_scan;
 mod log_writer;

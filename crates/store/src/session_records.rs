@@ -233,3 +233,14 @@ pub struct ParticipantRecord {
     /// When they left.
     pub left_at: Option<DateTime<Utc>>,
 }
+
+/// What ended live sessions since a moment (see `MainStore::live_changes_since`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LiveChanges {
+    /// Sessions that ended, with why.
+    pub ended: Vec<(supportgate_types::SessionId, EndReason)>,
+    /// Cases that were closed.
+    pub closed_cases: Vec<supportgate_types::CaseId>,
+    /// Credentials that were revoked.
+    pub revoked_credentials: Vec<supportgate_types::CredentialId>,
+}

@@ -28,8 +28,12 @@ mod hostile;
 mod keys;
 #[path = "conformance/migrations.rs"]
 mod migrations;
+#[path = "conformance/recordings.rs"]
+mod recordings;
 #[path = "conformance/separation.rs"]
 mod separation;
+#[path = "conformance/sessions.rs"]
+mod sessions;
 #[path = "conformance/subjects.rs"]
 mod subjects;
 #[path = "conformance/tenants.rs"]

@@ -22,6 +22,10 @@ CREATE TABLE sessions (
     recording_id            TEXT
 );
 CREATE INDEX sessions_by_case ON sessions (tenant_id, case_id, requested_at);
+-- The relay's watch: what ended, closed or was revoked since its last look.
+CREATE INDEX sessions_by_end ON sessions (ended_at);
+CREATE INDEX cases_by_closing ON cases (closed_at);
+CREATE INDEX credentials_by_revocation ON credentials (revoked_at);
 
 CREATE TABLE recordings (
     id                  TEXT PRIMARY KEY NOT NULL,

@@ -1,12 +1,14 @@
-//! The live sessions of this gateway, and the supervisor that ends each one: consent
-//! expiry, revocation (here or on another instance), case closure, revoked
-//! credentials, shutdown.
+//! The live sessions of this gateway; a supervisor per session that ends it on consent
+//! expiry, shutdown or its participants' leaving, and one watch for all of them that
+//! ends them on decisions stored by any instance: revocation, case closure, revoked
+//! credentials.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
 
 use supportgate_service::{Caller, JoinGrant, ParticipantKind, Services};
-use supportgate_store::EndReason;
+use supportgate_store::{EndReason, LiveChanges};
 use supportgate_types::{CaseId, SessionId};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -97,6 +99,43 @@ impl SessionHub {
         }
     }
 
+    /// Starts the watch that ends live sessions on decisions stored elsewhere.
+    pub fn spawn_watch(self: &Arc<Self>) {
+        let every = self.settings.check_interval;
+        tokio::spawn(watch(Arc::downgrade(self), self.shutdown.clone(), every));
+    }
+
+    fn apply(&self, changes: &LiveChanges) {
+        let map = self.map();
+        for (session, reason) in &changes.ended {
+            if let Some(live) = map.get(session) {
+                live.end.end(*reason);
+            }
+        }
+        for live in map.values() {
+            if changes.closed_cases.contains(&live.record().case) {
+                live.end.end(EndReason::CaseClosed);
+            }
+            if changes.revoked_credentials.is_empty() {
+                continue;
+            }
+            for member in live.members() {
+                let revoked = member
+                    .caller
+                    .principal
+                    .credential
+                    .is_some_and(|c| changes.revoked_credentials.contains(&c));
+                match (revoked, member.kind) {
+                    (false, _) => {}
+                    (true, ParticipantKind::Observer) => {
+                        member.ejection.eject(Ejected::CredentialRevoked)
+                    }
+                    (true, _) => live.end.end(EndReason::CredentialRevoked),
+                }
+            }
+        }
+    }
+
     /// How many sessions are live here.
     pub fn len(&self) -> usize {
         self.map().len()
@@ -124,9 +163,6 @@ async fn supervise(hub: Arc<SessionHub>, live: Arc<LiveSession>) {
         .to_std()
         .unwrap_or_default();
     let expiry = Instant::now() + left;
-    let check = live.settings().check_interval;
-    let mut checks = tokio::time::interval_at(Instant::now() + check, check);
-    checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             () = live.end.ended() => break,
@@ -138,45 +174,42 @@ async fn supervise(hub: Arc<SessionHub>, live: Arc<LiveSession>) {
             }
             () = hub.shutdown.cancelled() => live.end.end(EndReason::Shutdown),
             () = tokio::time::sleep_until(expiry) => live.end.end(EndReason::ConsentExpired),
-            _ = checks.tick() => {
-                if let Some(reason) = end_due(&hub.services, &live).await {
-                    live.end.end(reason);
-                }
-            }
         }
     }
     live.finish().await;
     hub.forget(&live);
 }
 
-/// What the store says about the session and its participants' credentials. A store
-/// that cannot answer ends nothing here: the recording's own writes fail closed.
-async fn end_due(services: &Services, live: &LiveSession) -> Option<EndReason> {
-    match services.session_end_due(live.record()).await {
-        Ok(Some(reason)) => return Some(reason),
-        Ok(None) => {}
-        Err(error) => {
-            tracing::warn!(session = %live.record().id, error = %crate::error_chain(&error),
-                "could not re-check the session; trying again");
-            return None;
+/// Every check interval, asks the store what ended live sessions since the last look
+/// (three small queries, however many sessions are live) and ends what it names:
+/// revocations on other instances, closed cases, revoked credentials.
+async fn watch(hub: Weak<SessionHub>, shutdown: CancellationToken, every: Duration) {
+    let Some(services) = hub.upgrade().map(|h| h.services.clone()) else {
+        return;
+    };
+    let mut since = services.now();
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+        let Some(hub) = hub.upgrade() else {
+            return;
+        };
+        let now = services.now();
+        if hub.is_empty() {
+            since = now;
+            continue;
+        }
+        // Look back one interval more: another instance's clock may be a little behind.
+        let from = since - chrono::Duration::from_std(every).unwrap_or_default();
+        match services.live_changes_since(from).await {
+            Ok(changes) => {
+                hub.apply(&changes);
+                since = now;
+            }
+            Err(error) => tracing::warn!(error = %crate::error_chain(&error),
+                "could not check live sessions against the store; trying again"),
         }
     }
-    for member in live.members() {
-        let principal = &member.caller.principal;
-        match services
-            .participant_still_authorized(principal.subject, principal.credential)
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) if member.kind == ParticipantKind::Observer => {
-                member.ejection.eject(Ejected::CredentialRevoked);
-            }
-            Ok(false) => return Some(EndReason::CredentialRevoked),
-            Err(error) => {
-                tracing::warn!(session = %live.record().id, error = %crate::error_chain(&error),
-                    "could not re-check a participant's credential; trying again");
-            }
-        }
-    }
-    None
 }

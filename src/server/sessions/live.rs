@@ -176,6 +176,14 @@ impl LiveSession {
         &self.settings
     }
 
+    /// Whether this relay runs without a recording (benchmark builds only).
+    fn unrecorded(&self) -> bool {
+        #[cfg(feature = "bench-unrecorded")]
+        return self.settings.unrecorded;
+        #[cfg(not(feature = "bench-unrecorded"))]
+        false
+    }
+
     fn roster(&self) -> MutexGuard<'_, Roster> {
         // A panic while holding the lock leaves plain data behind; keep serving.
         self.roster
@@ -244,6 +252,10 @@ impl LiveSession {
     /// Pairs the session: it becomes active, its recording starts with the presence
     /// of everyone here, and participants start being read.
     pub async fn activate(&self) {
+        if self.unrecorded() {
+            self.started.cancel();
+            return;
+        }
         let (record, writer) = match self.services.session_activate(&self.record).await {
             Ok(started) => started,
             Err(error) => {
@@ -382,7 +394,7 @@ impl LiveSession {
         route: Route,
         frame: proto::Frame,
     ) -> Result<(), ()> {
-        {
+        if !self.unrecorded() {
             let mut recorder = self.recorder.lock().await;
             let Some(recorder) = recorder.as_mut() else {
                 return Err(());

@@ -34,8 +34,37 @@ pub struct TestServer {
     admin: Actor,
     shutdown: CancellationToken,
     running: Option<Running>,
+    /// What a restart needs to come back as the same gateway.
+    restart: Restart,
     /// The databases; removed when the server is dropped.
     _dbs: TestDatabases,
+}
+
+/// The settings and keys a restarted gateway starts with again.
+struct Restart {
+    limits: Limits,
+    transfers: TransferLimits,
+    keys: Keys,
+}
+
+/// The gateway's signing seed and master key, kept so a restart opens the same data
+/// and honours the same credentials.
+struct Keys {
+    signing_seed: SecretKey,
+    master: SecretKey,
+}
+
+impl Keys {
+    fn generate() -> Keys {
+        Keys {
+            signing_seed: SecretKey::generate().expect("seed"),
+            master: SecretKey::generate().expect("key"),
+        }
+    }
+
+    fn copy(key: &SecretKey) -> SecretKey {
+        SecretKey::from_bytes(key.expose()).expect("a copy of a valid key")
+    }
 }
 
 impl Drop for TestServer {
@@ -71,7 +100,8 @@ impl TestServer {
         .expect("TLS material");
         let tls = server_config(&material).expect("TLS config");
         let clock = Arc::new(ManualClock::new());
-        let services = open_services(&dbs, clock.clone(), transfers).await;
+        let keys = Keys::generate();
+        let services = open_services(&dbs, clock.clone(), transfers.clone(), &keys).await;
         let issued = services
             .bootstrap_admin(None, chrono::Duration::days(30))
             .await
@@ -96,7 +126,10 @@ impl TestServer {
         let running = Server::bind(
             listener,
             services.clone(),
-            ServerSettings { tls, limits },
+            ServerSettings {
+                tls,
+                limits: limits.clone(),
+            },
             shutdown.clone(),
         )
         .expect("server starts");
@@ -108,8 +141,50 @@ impl TestServer {
             admin,
             shutdown,
             running: Some(running),
+            restart: Restart {
+                limits,
+                transfers,
+                keys,
+            },
             _dbs: dbs,
         }
+    }
+
+    /// Stops the gateway and starts a new one on the same databases, blob directory,
+    /// keys and clock, as after a crash: nothing the old one held in memory survives.
+    /// It listens on a new port; clients made afterwards connect to it.
+    pub async fn restart(&mut self) {
+        self.stop_serving().await;
+        self.shutdown.cancel();
+        let material = TlsMaterial::from_files(
+            &self.pki.server_cert_path,
+            &self.pki.server_key_path,
+            Some(&self.pki.ca_cert_path),
+        )
+        .expect("TLS material");
+        let tls = server_config(&material).expect("TLS config");
+        let restart = &self.restart;
+        let services = open_services(
+            &self._dbs,
+            self.clock.clone(),
+            restart.transfers.clone(),
+            &restart.keys,
+        )
+        .await;
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let shutdown = CancellationToken::new();
+        let settings = ServerSettings {
+            tls,
+            limits: restart.limits.clone(),
+        };
+        let running = Server::bind(listener, services.clone(), settings, shutdown.clone())
+            .expect("server starts again");
+        self.addr = running.addr;
+        self.services = services;
+        self.shutdown = shutdown;
+        self.running = Some(running);
     }
 
     /// Stops the server gracefully and waits for it.
@@ -270,10 +345,9 @@ async fn open_services(
     dbs: &TestDatabases,
     clock: Arc<ManualClock>,
     limits: TransferLimits,
+    keys: &Keys,
 ) -> Services {
-    let key = GatewayKey::new(
-        SigningKey::from_seed(&SecretKey::generate().expect("seed")).expect("signing key"),
-    );
+    let key = GatewayKey::new(SigningKey::from_seed(&keys.signing_seed).expect("signing key"));
     let options = key.log_options(clock.clone(), 1024, std::time::Duration::from_secs(10));
     let main = MainStore::open_with(&dbs.config, options)
         .await
@@ -281,7 +355,7 @@ async fn open_services(
     let contacts = ContactStore::open(&dbs.config)
         .await
         .expect("open contact store");
-    let master = LocalMasterKey::new("test-master".into(), SecretKey::generate().expect("key"));
+    let master = LocalMasterKey::new("test-master".into(), Keys::copy(&keys.master));
     Services::new(
         main,
         contacts,

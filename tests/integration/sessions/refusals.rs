@@ -39,7 +39,13 @@ async fn first_frame_status(clients: &Clients, first: supportgate::proto::Frame)
 }
 
 /// What is sent, how it is refused, and whether the agent (else the engineer) sends it.
-type BadFrame = (&'static str, Box<dyn Fn() -> supportgate::proto::Frame>, Code, &'static str, bool);
+type BadFrame = (
+    &'static str,
+    Box<dyn Fn() -> supportgate::proto::Frame>,
+    Code,
+    &'static str,
+    bool,
+);
 
 fn join_frame(session: &str, role: ParticipantRole, purpose: Purpose) -> supportgate::proto::Frame {
     frame(Kind::Join(Join {

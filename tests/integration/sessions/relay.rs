@@ -185,6 +185,40 @@ backend_tests! {
         assert_eq!(agent.end_reason().await, SessionEndReason::CaseClosed);
     }
 
+    async fn revoking_a_participants_credential_ends_the_session(backend: Backend) {
+        let world = World::build(backend).await;
+        let session_id = consented(&world, &[ConsentScope::View]).await;
+        let (mut agent, mut engineer) = paired(&world, &session_id).await;
+        world
+            .server
+            .admin()
+            .await
+            .admin()
+            .revoke_credential(supportgate::proto::RevokeCredentialRequest { credential_id: world.acme.engineer.credential_id.clone() })
+            .await
+            .unwrap();
+        assert_eq!(engineer.end_reason().await, SessionEndReason::CredentialRevoked);
+        assert_eq!(agent.end_reason().await, SessionEndReason::CredentialRevoked);
+        assert_eq!(ended(&world, &session_id).await.end_reason(), SessionEndReason::CredentialRevoked);
+    }
+
+    async fn a_revocation_stored_by_another_gateway_instance_ends_the_session_here(backend: Backend) {
+        let world = World::build(backend).await;
+        let session_id = consented(&world, &[ConsentScope::View]).await;
+        let (mut agent, mut engineer) = paired(&world, &session_id).await;
+        // Another instance shares the database: its RevokeConsent changes only the row.
+        world
+            .server
+            .sql(&[&format!(
+                "UPDATE sessions SET state = 'ended', end_reason = 'consent_revoked', revoked_at = {at}, \
+                 ended_at = {at} WHERE id = '{session_id}'",
+                at = server_micros(&world)
+            )])
+            .await;
+        assert_eq!(engineer.end_reason().await, SessionEndReason::ConsentRevoked);
+        assert_eq!(agent.end_reason().await, SessionEndReason::ConsentRevoked);
+    }
+
     async fn the_agent_leaving_ends_the_session_and_completes_the_recording(backend: Backend) {
         let world = World::build(backend).await;
         let session_id = consented(&world, &[ConsentScope::View]).await;

@@ -380,3 +380,8 @@ pub fn assert_not_stored(world: &World, needle: &[u8]) {
         );
     }
 }
+
+/// The server's clock now, as the store keeps times (microseconds since the epoch).
+pub fn server_micros(world: &World) -> i64 {
+    Clock::now(&*world.server.clock).timestamp_micros()
+}

@@ -1,10 +1,13 @@
 //! Downloads: byte ranges decrypted from any offset, and who may read a file for which
-//! purpose (DESIGN section 3), with compliance reviewers seeing metadata only.
+//! purpose (DESIGN section 3), with compliance reviewers seeing metadata only; damaged
+//! stored content answered as the gateway's loss; `supportgate download` resuming its
+//! own partial file and no other.
 
 use supportgate::proto::{ListFilesRequest, Purpose};
 use supportgate_testkit::backend_tests;
 use tonic::Code;
 
+use super::process::Shell;
 use super::{acme_workspace, download, download_raw, list_files, random, sha256, upload, SEGMENT};
 use crate::harness::{assert_status, World};
 
@@ -173,5 +176,95 @@ backend_tests! {
             assert!(token.is_empty(), "paging ends");
             assert_eq!(seen, ids, "{} pages through every file once", actor.name);
         }
+    }
+}
+
+backend_tests! {
+    async fn corrupt_stored_content_is_data_loss_never_blamed_on_the_client(backend: Backend) {
+        let world = World::build(backend).await;
+        let workspace = acme_workspace(&world).await;
+        let customer = world.server.as_actor(&world.acme.customer).await;
+        let engineer = world.server.as_actor(&world.acme.engineer).await;
+        let data = random(3 * SEGMENT as usize + 100);
+        let file = upload(&customer, &workspace, "damaged.bin", &data).await.file_id;
+        let path = world.server.blob_dir().join("files").join(&world.acme.id).join(&file);
+        let original = std::fs::read(&path).unwrap();
+        let damaged = |at: usize| {
+            let mut bytes = original.clone();
+            bytes[at] ^= 0x01;
+            bytes
+        };
+
+        // One flipped bit in the middle segment: what precedes it still serves, the
+        // whole file does not.
+        std::fs::write(&path, damaged(original.len() / 2)).unwrap();
+        let whole = download(&engineer, &file, Purpose::ProvideSupport, None).await;
+        let status = assert_status(whole, Code::DataLoss, "CONTENT_CORRUPT");
+        assert!(status.message().contains("request id"), "the client sees only a request id: {status:?}");
+        let (_, head) = download(&engineer, &file, Purpose::ProvideSupport, Some((0, 1000))).await.unwrap();
+        assert!(head == data[..1000], "the undamaged first segment still serves");
+        let from_damaged = download(&engineer, &file, Purpose::ProvideSupport, Some((SEGMENT + 10, 10))).await;
+        assert_status(from_damaged, Code::DataLoss, "CONTENT_CORRUPT");
+
+        // A damaged stream header, and a blob cut short.
+        for (what, bytes) in [
+            ("magic", damaged(0)),
+            ("header field", damaged(20)),
+            ("cut short", original[..original.len() - 10].to_vec()),
+            ("header only", original[..30].to_vec()),
+        ] {
+            std::fs::write(&path, &bytes).unwrap();
+            let got = download(&engineer, &file, Purpose::ProvideSupport, None).await;
+            let status = got.expect_err(what);
+            assert_eq!(
+                (status.code(), crate::harness::reason(&status).as_deref()),
+                (Code::DataLoss, Some("CONTENT_CORRUPT")),
+                "{what}: {status:?}"
+            );
+        }
+
+        // Put back, the file serves byte-identical: the refusals changed nothing.
+        std::fs::write(&path, &original).unwrap();
+        let (_, got) = download(&engineer, &file, Purpose::ProvideSupport, None).await.unwrap();
+        assert!(got == data, "the restored file downloads byte-identical");
+    }
+
+    async fn the_cli_download_resumes_its_own_partial_file_and_not_another_outputs(backend: Backend) {
+        let world = World::build(backend).await;
+        let workspace = acme_workspace(&world).await;
+        let customer = world.server.as_actor(&world.acme.customer).await;
+        let log = random(2 * SEGMENT as usize + 17);
+        let txt = random(SEGMENT as usize + 5);
+        let log_file = upload(&customer, &workspace, "trace.log", &log).await.file_id;
+        let txt_file = upload(&customer, &workspace, "trace.txt", &txt).await.file_id;
+        let dir = tempfile::tempdir().unwrap();
+        let shell = Shell { dir: dir.path().to_owned(), server: world.server.url(), ca: world.server.ca_path() };
+        let eve = shell.token("eve");
+        std::fs::write(&eve, &world.acme.engineer.token).unwrap();
+        let half = log.len() / 2;
+        let download = |file: &str, out: &str| {
+            let args = ["download", file, "--out", out, "--purpose", "provide-support"];
+            args.map(str::to_owned)
+        };
+
+        // An interrupted download of trace.log left trace.log.partial: a rerun continues it.
+        std::fs::write(dir.path().join("trace.log.partial"), &log[..half]).unwrap();
+        let args = download(&log_file, "trace.log");
+        let (done, _) = shell.json(&eve, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        assert_eq!(done["resumed_from"].as_u64(), Some(half as u64), "{done}");
+        assert!(std::fs::read(dir.path().join("trace.log")).unwrap() == log, "trace.log is byte-identical");
+        assert!(!dir.path().join("trace.log.partial").exists(), "the partial file got its final name");
+
+        // trace.txt, differing only by extension, never picks up trace.log's partial file.
+        std::fs::write(dir.path().join("trace.log.partial"), &log[..half]).unwrap();
+        let args = download(&txt_file, "trace.txt");
+        let (done, _) = shell.json(&eve, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+        assert_eq!(done["resumed_from"].as_u64(), Some(0), "{done}");
+        assert!(std::fs::read(dir.path().join("trace.txt")).unwrap() == txt, "trace.txt is byte-identical");
+        assert!(
+            std::fs::read(dir.path().join("trace.log.partial")).unwrap() == log[..half],
+            "trace.log's partial file is left alone"
+        );
+        assert!(!dir.path().join("trace.partial").exists());
     }
 }

@@ -4,7 +4,8 @@
 
 use supportgate_policy::{AccessRequest, RequestedPurpose};
 use supportgate_store::{
-    BlobKey, Page, ParticipantRecord, RecordingKind, RecordingRecord, RecordingState,
+    BlobKey, Page, ParticipantRecord, RecordingKind, RecordingRecord, RecordingSource,
+    RecordingState,
 };
 use supportgate_types::{CaseId, RecordingId, Role};
 
@@ -102,7 +103,16 @@ impl Services {
         action: &'static str,
     ) -> Result<(RecordingRecord, supportgate_policy::CustomerDataAccess), ServiceError> {
         let located = match caller.principal.tenant {
-            Some(tenant) => self.inner.main.recording_meta(tenant, recording).await.ok(),
+            // An import still arriving does not exist yet for readers.
+            Some(tenant) => self
+                .inner
+                .main
+                .recording_meta(tenant, recording)
+                .await
+                .ok()
+                .filter(|r| {
+                    !(r.source == RecordingSource::Imported && r.state == RecordingState::Recording)
+                }),
             None => None,
         };
         let facts = match &located {
@@ -126,6 +136,9 @@ impl Services {
             .authorize_customer_data(self.audit_sink(), request)
             .await?;
         let record = self.inner.main.recording_get(&grant, recording).await?;
+        if record.source == RecordingSource::Imported && record.state == RecordingState::Recording {
+            return Err(ServiceError::NotFound { what: "recording" });
+        }
         Ok((record, grant))
     }
 

@@ -7,7 +7,8 @@ use ring::digest::{Context, SHA256};
 use supportgate_audit::Decision;
 use supportgate_crypto::{DataKey, KeyClass, SegmentCipher, StreamHeader};
 use supportgate_store::{
-    BlobKey, ObjectKeyRecord, RecordingKind, RecordingRecord, RecordingSource, RecordingState,
+    BlobKey, CaseState, ObjectKeyRecord, RecordingKind, RecordingRecord, RecordingSource,
+    RecordingState,
 };
 use supportgate_types::{CaseId, DataClass, MediaType, RecordingId};
 
@@ -83,8 +84,35 @@ fn import_event(record: &RecordingRecord, decision: Decision, reason: &'static s
 }
 
 impl Services {
-    /// Starts an import into a case: an engineer assigned to it.
+    /// Starts an import into an open case: an engineer assigned to it. Every refusal
+    /// is logged.
     pub async fn recording_import(
+        &self,
+        caller: &Caller,
+        input: ImportInput,
+    ) -> Result<ImportWriter, ServiceError> {
+        let refused = Event {
+            action: "recording.import",
+            data_class: DataClass::Customer,
+            tenant: caller.principal.tenant,
+            resource_id: None,
+            case_id: Some(input.case),
+            decision: Decision::Denied,
+            reason: "",
+        };
+        let result = self.recording_import_checked(caller, input).await;
+        if let Err(ServiceError::Denied { reason, .. }) = &result {
+            // Not the policy's refusal (it logs its own): the case's assignment.
+            let event = Event {
+                reason,
+                ..refused.clone()
+            };
+            self.log(caller, event).await?;
+        }
+        self.audited(caller, refused, result).await
+    }
+
+    async fn recording_import_checked(
         &self,
         caller: &Caller,
         input: ImportInput,
@@ -109,7 +137,25 @@ impl Services {
                 message: "only an engineer assigned to the case imports into it".into(),
             });
         }
+        if meta.state != CaseState::Open {
+            return Err(ServiceError::FailedPrecondition {
+                reason: "CASE_CLOSED",
+                message: "the case is closed: recordings are imported into open cases".into(),
+            });
+        }
         let tenant = meta.tenant;
+        if let Some(external) = &input.external_id {
+            if self
+                .inner
+                .main
+                .recording_external_exists(tenant, external)
+                .await?
+            {
+                return Err(ServiceError::Conflict {
+                    what: "a recording with this external_id",
+                });
+            }
+        }
         let id = RecordingId::new();
         let object = id.to_string();
         let key = self

@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 use supportgate_audit::Decision;
 use supportgate_store::{
-    CaseState, EndReason, ParticipantRecord, RecordingKind, SessionRecord, SessionState, StoreError,
+    CaseState, EndReason, LiveChanges, ParticipantRecord, RecordingKind, SessionRecord,
+    SessionState,
 };
-use supportgate_types::{CredentialId, DataClass, RecordingId, SubjectId};
+use supportgate_types::{DataClass, RecordingId, SubjectId};
 
 use super::join::ParticipantKind;
 use crate::context::Event;
@@ -41,10 +42,18 @@ impl Services {
             .session_start(session.tenant, session.id, self.now(), writer.id())
             .await;
         if !matches!(started, Ok(true)) {
-            self.inner
-                .main
-                .recording_discard(session.tenant, writer.id())
+            let object = writer.id().to_string();
+            let main = &self.inner.main;
+            main.object_key_delete(session.tenant, &object).await?;
+            main.recording_abandon_unstarted(session.tenant, writer.id())
                 .await?;
+            let blob = supportgate_store::BlobKey::recording(session.tenant, &object)
+                .map_err(ServiceError::internal)?;
+            self.inner
+                .blobs
+                .delete(&blob)
+                .await
+                .map_err(ServiceError::internal)?;
             started?;
             return Err(ServiceError::FailedPrecondition {
                 reason: "SESSION_NOT_JOINABLE",
@@ -140,25 +149,14 @@ impl Services {
         Ok(None)
     }
 
-    /// Whether a participant's credential is still good (not revoked, subject still
-    /// there); client certificates (no credential) are checked through their subject.
-    pub async fn participant_still_authorized(
+    /// What ended live sessions at or after `since`: sessions ended or revoked (on
+    /// any instance), cases closed, credentials revoked. The relay polls this once per
+    /// check interval for all its sessions together.
+    pub async fn live_changes_since(
         &self,
-        subject: SubjectId,
-        credential: Option<CredentialId>,
-    ) -> Result<bool, ServiceError> {
-        if let Some(credential) = credential {
-            return match self.inner.main.credential_get(credential).await {
-                Ok(record) => Ok(record.revoked_at.is_none() && record.subject == subject),
-                Err(StoreError::NotFound { .. }) => Ok(false),
-                Err(e) => Err(e.into()),
-            };
-        }
-        match self.inner.main.subject_get(subject).await {
-            Ok(_) => Ok(true),
-            Err(StoreError::NotFound { .. }) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        since: DateTime<Utc>,
+    ) -> Result<LiveChanges, ServiceError> {
+        Ok(self.inner.main.live_changes_since(since).await?)
     }
 }
 

@@ -2,14 +2,84 @@
 //! a committed prefix rebuilt from the ciphertext.
 
 use ring::digest::{Context, SHA256};
-use supportgate_crypto::{DataKey, KeyClass, SegmentCipher, StreamHeader};
-use supportgate_store::BlobKey;
+use supportgate_crypto::{CryptoError, DataKey, KeyClass, SegmentCipher, StreamHeader};
+use supportgate_store::{BlobError, BlobKey};
 use supportgate_types::TenantId;
 
 use crate::{ServiceError, Services};
 
 /// The most a stream header can take (two 255-byte ids and fixed fields).
 const MAX_HEADER: u64 = 1024;
+
+/// The reason code of every [`ContentError`]: stored content that cannot be read back.
+const CONTENT_CORRUPT: &str = "CONTENT_CORRUPT";
+
+/// How stored content turned out damaged. Each names the blob; none carries content.
+///
+/// ## Why not the client's fault
+/// The bytes were verified when they were stored. If they no longer open, the store
+/// lost or changed them: the answer is `DATA_LOSS` (never `INVALID_ARGUMENT` or
+/// `OUT_OF_RANGE`, which would send the client looking for a mistake it did not make),
+/// and the cause goes to the server log, where `server/status.rs` writes it.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ContentError {
+    /// The blob a row names is not there.
+    #[error("blob {blob} is missing")]
+    Missing { blob: BlobKey },
+    /// The stream header does not parse or does not validate.
+    #[error("the stream header of blob {blob} is damaged")]
+    Header {
+        blob: BlobKey,
+        #[source]
+        source: CryptoError,
+    },
+    /// The stream header is intact but names another object or tenant.
+    #[error("the stream header of blob {blob} belongs to another object")]
+    Misplaced { blob: BlobKey },
+    /// A segment's bytes are not all there (the blob was cut short).
+    #[error("segment {index} of blob {blob} is cut short")]
+    Truncated {
+        blob: BlobKey,
+        index: u64,
+        #[source]
+        source: BlobError,
+    },
+    /// A segment fails authentication: changed, moved, or cut.
+    #[error("segment {index} of blob {blob} failed authentication")]
+    Segment {
+        blob: BlobKey,
+        index: u64,
+        #[source]
+        source: CryptoError,
+    },
+    /// Opened segments hold fewer bytes than the object's recorded size.
+    #[error("blob {blob} holds less content than its recorded size")]
+    Short { blob: BlobKey },
+}
+
+impl From<ContentError> for ServiceError {
+    fn from(e: ContentError) -> Self {
+        ServiceError::DataLoss {
+            reason: CONTENT_CORRUPT,
+            source: Box::new(e),
+        }
+    }
+}
+
+/// A blob read failure: missing or short blobs are damaged content, anything else (the
+/// operating system refusing a read) is an internal fault.
+fn read_error(blob: &BlobKey, index: u64, e: BlobError) -> ServiceError {
+    match e {
+        BlobError::NotFound { .. } => ContentError::Missing { blob: blob.clone() }.into(),
+        BlobError::OutOfRange { .. } => ContentError::Truncated {
+            blob: blob.clone(),
+            index,
+            source: e,
+        }
+        .into(),
+        other => ServiceError::internal(other),
+    }
+}
 
 /// An object's content, ready to seal or open segments.
 pub(crate) struct Sealed {
@@ -60,15 +130,16 @@ impl Services {
         let head = blobs
             .read(blob, 0, len.min(MAX_HEADER))
             .await
-            .map_err(ServiceError::internal)?;
-        let (header, header_len) = StreamHeader::parse(&head).map_err(ServiceError::internal)?;
+            .map_err(|e| read_error(blob, 0, e))?;
+        let damaged = |source| ContentError::Header {
+            blob: blob.clone(),
+            source,
+        };
+        let (header, header_len) = StreamHeader::parse(&head).map_err(damaged)?;
         if header.object_id != object || header.tenant != tenant.to_string() {
-            return Err(ServiceError::internal(
-                supportgate_store::StoreError::Corrupt {
-                    what: "content header",
-                },
-            ));
+            return Err(ContentError::Misplaced { blob: blob.clone() }.into());
         }
+        header.validate().map_err(damaged)?;
         let key = self.data_key(tenant, object).await?;
         let cipher =
             SegmentCipher::new(&key, &header, plaintext_size).map_err(ServiceError::internal)?;
@@ -108,11 +179,15 @@ impl Services {
             .blobs
             .read(blob, offset, sealed.cipher.sealed_segment_len(index))
             .await
-            .map_err(ServiceError::internal)?;
-        sealed.cipher.open(index, &bytes).map_err(|e| {
-            tracing::error!(%blob, index, error = %e, "stored content failed authentication");
-            ServiceError::internal(e)
-        })
+            .map_err(|e| read_error(blob, index, e))?;
+        let opened = sealed.cipher.open(index, &bytes).map_err(|source| {
+            ServiceError::from(ContentError::Segment {
+                blob: blob.clone(),
+                index,
+                source,
+            })
+        })?;
+        Ok(opened)
     }
 }
 
@@ -165,11 +240,10 @@ impl ContentReader {
             let from = self.next.max(segment_start) - segment_start;
             let to = (self.next + want).min(segment_start + plaintext.len() as u64) - segment_start;
             if from > to || to as usize > plaintext.len() {
-                return Err(ServiceError::internal(
-                    supportgate_store::StoreError::Corrupt {
-                        what: "content shorter than its size",
-                    },
-                ));
+                return Err(ContentError::Short {
+                    blob: self.blob.clone(),
+                }
+                .into());
             }
             data.extend_from_slice(&plaintext[from as usize..to as usize]);
         }

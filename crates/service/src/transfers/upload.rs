@@ -42,7 +42,7 @@ pub struct ChunkInput {
     pub crc32c: u32,
 }
 
-fn upload_event(
+pub(super) fn upload_event(
     action: &'static str,
     upload: &UploadRecord,
     decision: Decision,
@@ -61,7 +61,7 @@ fn upload_event(
 
 /// A refused operation on an upload that may not be the caller's: named only as a
 /// resource, under the caller's tenant.
-fn refused_upload(action: &'static str, caller: &Caller, upload: UploadId) -> Event {
+pub(super) fn refused_upload(action: &'static str, caller: &Caller, upload: UploadId) -> Event {
     Event {
         action,
         data_class: DataClass::Customer,
@@ -80,7 +80,7 @@ pub(crate) fn invalid(reason: &'static str, message: impl Into<String>) -> Servi
     }
 }
 
-fn precondition(reason: &'static str, message: impl Into<String>) -> ServiceError {
+pub(super) fn precondition(reason: &'static str, message: impl Into<String>) -> ServiceError {
     ServiceError::FailedPrecondition {
         reason,
         message: message.into(),
@@ -89,7 +89,7 @@ fn precondition(reason: &'static str, message: impl Into<String>) -> ServiceErro
 
 impl Services {
     /// The caller's upload (another subject's or tenant's is `NotFound`).
-    async fn own_upload(
+    pub(super) async fn own_upload(
         &self,
         caller: &Caller,
         upload: UploadId,
@@ -346,6 +346,10 @@ impl Services {
 
     /// Opens a stream of chunks for `upload`; the first chunk must start at the
     /// committed offset.
+    ///
+    /// The checks come first, then the allowed `transfer.upload.chunks` entry, and only
+    /// then is anything changed (the blob cut back to the committed offset): every
+    /// change is in the log before it happens.
     pub async fn upload_open(
         &self,
         caller: &Caller,
@@ -358,17 +362,15 @@ impl Services {
             Decision::Allowed,
             "OWN_TENANT",
         );
-        let opened = self.upload_open_checked(caller, &record).await;
-        let writer = self.audited(caller, event.clone(), opened).await?;
+        let admitted = self.upload_admit(&record);
+        let slot = self.audited(caller, event.clone(), admitted).await?;
         self.log(caller, event).await?;
-        Ok(writer)
+        self.upload_writer(caller, &record, slot).await
     }
 
-    async fn upload_open_checked(
-        &self,
-        caller: &Caller,
-        record: &UploadRecord,
-    ) -> Result<UploadWriter, ServiceError> {
+    /// Whether a stream of `record` may start now; takes its stream slot. Changes no
+    /// stored data, so a refusal leaves everything as it was.
+    pub(super) fn upload_admit(&self, record: &UploadRecord) -> Result<StreamSlot, ServiceError> {
         if record.state != UploadState::InProgress {
             return Err(precondition(
                 "UPLOAD_NOT_IN_PROGRESS",
@@ -386,8 +388,7 @@ impl Services {
             .config
             .transfers
             .max_concurrent_uploads_per_tenant;
-        let slot = self
-            .inner
+        self.inner
             .sessions
             .open(record.tenant, record.id, limit)
             .map_err(|refusal| match refusal {
@@ -400,7 +401,18 @@ impl Services {
                 SlotRefusal::UploadBusy => {
                     precondition("UPLOAD_BUSY", "another stream of this upload is open")
                 }
-            })?;
+            })
+    }
+
+    /// The writer of an admitted stream: drops whatever lies past the committed offset
+    /// and restores the committed prefix's SHA-256. Call only once the stream's
+    /// `transfer.upload.chunks` entry is logged.
+    pub(super) async fn upload_writer(
+        &self,
+        caller: &Caller,
+        record: &UploadRecord,
+        slot: StreamSlot,
+    ) -> Result<UploadWriter, ServiceError> {
         let blob = BlobKey::upload(record.tenant, &record.id.to_string())
             .map_err(ServiceError::internal)?;
         let sealed = self
@@ -613,247 +625,6 @@ impl UploadWriter {
 }
 
 impl Services {
-    /// Verifies size and SHA-256 and makes the file visible, or fails it and destroys
-    /// its content. Idempotent once available.
-    pub async fn upload_complete(
-        &self,
-        caller: &Caller,
-        upload: UploadId,
-    ) -> Result<UploadRecord, ServiceError> {
-        let result = self.upload_complete_checked(caller, upload).await;
-        // Verification failures log themselves; a refusal before it is logged here.
-        if matches!(&result, Err(e) if e.reason() == "SHA256_MISMATCH") {
-            return result;
-        }
-        self.audited(
-            caller,
-            refused_upload("transfer.upload.complete", caller, upload),
-            result,
-        )
-        .await
-    }
-
-    async fn upload_complete_checked(
-        &self,
-        caller: &Caller,
-        upload: UploadId,
-    ) -> Result<UploadRecord, ServiceError> {
-        let mut record = self.own_upload(caller, upload).await?;
-        if record.state == UploadState::InProgress
-            && record.size == 0
-            && record.committed_offset == 0
-        {
-            // An empty file has no chunk to carry it: its one empty segment is sealed here.
-            self.upload_open_checked(caller, &record)
-                .await?
-                .finish()
-                .await?;
-            record = self.own_upload(caller, upload).await?;
-        }
-        match record.state {
-            UploadState::Available => return Ok(record),
-            UploadState::InProgress => {}
-            other => {
-                return Err(precondition(
-                    "UPLOAD_NOT_IN_PROGRESS",
-                    format!("the upload is {}", other.as_str()),
-                ))
-            }
-        }
-        if record.expires_at <= self.now() {
-            return Err(precondition(
-                "UPLOAD_EXPIRED",
-                "the upload expired before it was completed; begin it again",
-            ));
-        }
-        if record.committed_offset != record.size {
-            return Err(precondition(
-                "UPLOAD_INCOMPLETE",
-                format!(
-                    "{} of {} bytes are committed; resume the upload from {}",
-                    record.committed_offset, record.size, record.committed_offset
-                ),
-            ));
-        }
-        let digest = self.upload_digest(&record).await?;
-        if digest.as_slice() != record.sha256.as_slice() {
-            return self.upload_fail(caller, record, "SHA256_MISMATCH").await;
-        }
-        let event = upload_event(
-            "transfer.upload.complete",
-            &record,
-            Decision::Allowed,
-            "VERIFIED",
-        );
-        self.log(caller, event).await?;
-        let from = BlobKey::upload(record.tenant, &record.id.to_string())
-            .map_err(ServiceError::internal)?;
-        let to = BlobKey::file(record.tenant, &record.file.to_string())
-            .map_err(ServiceError::internal)?;
-        // A completion that crashed after the rename finds the file already in place.
-        if self
-            .inner
-            .blobs
-            .len(&from)
-            .await
-            .map_err(ServiceError::internal)?
-            .is_some()
-        {
-            self.inner
-                .blobs
-                .promote(&from, &to)
-                .await
-                .map_err(ServiceError::internal)?;
-        }
-        self.inner
-            .main
-            .upload_finish(
-                record.tenant,
-                record.id,
-                UploadState::Available,
-                None,
-                self.now(),
-            )
-            .await?;
-        self.inner.sessions.forget(record.id);
-        Ok(self.inner.main.upload_get(record.tenant, record.id).await?)
-    }
-
-    async fn upload_digest(&self, record: &UploadRecord) -> Result<Vec<u8>, ServiceError> {
-        if let Some(context) = self.inner.sessions.prefix(record.id, record.size) {
-            return Ok(context.finish().as_ref().to_vec());
-        }
-        let blob = BlobKey::upload(record.tenant, &record.id.to_string())
-            .map_err(ServiceError::internal)?;
-        let sealed = self
-            .sealed_content(record.tenant, &record.file.to_string(), &blob, record.size)
-            .await?;
-        let context = self
-            .rehash_prefix(&blob, &sealed, sealed.cipher.segment_count())
-            .await?;
-        Ok(context.finish().as_ref().to_vec())
-    }
-
-    /// Fails an upload: logged, its data key destroyed, its blob deleted.
-    async fn upload_fail(
-        &self,
-        caller: &Caller,
-        record: UploadRecord,
-        reason: &'static str,
-    ) -> Result<UploadRecord, ServiceError> {
-        self.log(
-            caller,
-            upload_event("transfer.upload.verify", &record, Decision::Denied, reason),
-        )
-        .await?;
-        self.destroy_upload(&record, UploadState::Failed, Some(reason))
-            .await?;
-        Err(precondition(
-            reason,
-            "the uploaded bytes do not match the declared SHA-256; nothing was kept, upload the file again",
-        ))
-    }
-
-    async fn destroy_upload(
-        &self,
-        record: &UploadRecord,
-        state: UploadState,
-        reason: Option<&str>,
-    ) -> Result<(), ServiceError> {
-        let main = &self.inner.main;
-        main.upload_finish(record.tenant, record.id, state, reason, self.now())
-            .await?;
-        main.object_key_delete(record.tenant, &record.file.to_string())
-            .await?;
-        let blob = BlobKey::upload(record.tenant, &record.id.to_string())
-            .map_err(ServiceError::internal)?;
-        self.inner
-            .blobs
-            .delete(&blob)
-            .await
-            .map_err(ServiceError::internal)?;
-        self.inner.sessions.forget(record.id);
-        Ok(())
-    }
-
-    /// Abandons an upload and destroys what was committed.
-    pub async fn upload_abort(
-        &self,
-        caller: &Caller,
-        upload: UploadId,
-    ) -> Result<UploadRecord, ServiceError> {
-        let result = self.upload_abort_checked(caller, upload).await;
-        // Verification failures log themselves; a refusal before it is logged here.
-        if matches!(&result, Err(e) if e.reason() == "SHA256_MISMATCH") {
-            return result;
-        }
-        self.audited(
-            caller,
-            refused_upload("transfer.upload.abort", caller, upload),
-            result,
-        )
-        .await
-    }
-
-    async fn upload_abort_checked(
-        &self,
-        caller: &Caller,
-        upload: UploadId,
-    ) -> Result<UploadRecord, ServiceError> {
-        let record = self.own_upload(caller, upload).await?;
-        if record.state != UploadState::InProgress {
-            return Err(precondition(
-                "UPLOAD_NOT_IN_PROGRESS",
-                format!("the upload is {}", record.state.as_str()),
-            ));
-        }
-        self.log(
-            caller,
-            upload_event(
-                "transfer.upload.abort",
-                &record,
-                Decision::Allowed,
-                "OWN_TENANT",
-            ),
-        )
-        .await?;
-        self.destroy_upload(&record, UploadState::Aborted, None)
-            .await?;
-        Ok(self.inner.main.upload_get(record.tenant, record.id).await?)
-    }
-
-    /// Aborts every upload past its expiry and destroys what it committed (the gateway's
-    /// own sweep; each is logged as a system event). Returns how many were aborted.
-    pub async fn uploads_expire(&self) -> Result<usize, ServiceError> {
-        let mut aborted = 0;
-        loop {
-            let expired = self.inner.main.uploads_expired(self.now(), 100).await?;
-            if expired.is_empty() {
-                return Ok(aborted);
-            }
-            for record in expired {
-                let entry = supportgate_audit::NewEntry {
-                    time: self.now(),
-                    subject: None,
-                    role: None,
-                    tenant: Some(record.tenant),
-                    action: "transfer.upload.expire",
-                    data_class: DataClass::Customer,
-                    resource_id: Some(record.id.to_string()),
-                    case_id: Some(record.case),
-                    purpose: None,
-                    decision: Decision::Allowed,
-                    reason: "EXPIRED",
-                    request_id: supportgate_types::RequestId::new(),
-                };
-                self.audit_sink().append(entry).await?;
-                self.destroy_upload(&record, UploadState::Aborted, Some("EXPIRED"))
-                    .await?;
-                aborted += 1;
-            }
-        }
-    }
-
     /// Opens a sealed field of a file (its name or media type).
     pub(crate) async fn open_field(
         &self,

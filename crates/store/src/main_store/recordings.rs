@@ -162,7 +162,8 @@ impl MainStore {
         recording_row(&row)
     }
 
-    /// The recordings of a case (metadata), oldest first, optionally of one kind.
+    /// The recordings of a case (metadata) in id order (the page key), optionally of one
+    /// kind. Imports still arriving are not listed: an import is visible once verified.
     pub async fn recording_list(
         &self,
         tenant: TenantId,
@@ -172,7 +173,8 @@ impl MainStore {
     ) -> Result<Vec<RecordingRecord>, StoreError> {
         let rows = sqlx::query(&format!(
             "SELECT {RECORDING_METADATA_COLUMNS} FROM recordings WHERE tenant_id = $1 AND case_id = $2 \
-             AND ($3 IS NULL OR kind = $3) AND id > $4 ORDER BY id LIMIT $5"
+             AND ($3 IS NULL OR kind = $3) AND id > $4 \
+             AND NOT (source = 'imported' AND state = 'recording') ORDER BY id LIMIT $5"
         ))
         .bind(tenant.to_string())
         .bind(case.to_string())
@@ -250,6 +252,41 @@ impl MainStore {
         .await
         .map_err(StoreError::Database)?;
         rows.iter().map(recording_row).collect()
+    }
+
+    /// Whether `tenant` already holds a recording imported with `external_id`.
+    pub async fn recording_external_exists(
+        &self,
+        tenant: TenantId,
+        external_id: &str,
+    ) -> Result<bool, StoreError> {
+        let found =
+            sqlx::query("SELECT id FROM recordings WHERE tenant_id = $1 AND external_id = $2")
+                .bind(tenant.to_string())
+                .bind(external_id.to_owned())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::Database)?;
+        Ok(found.is_some())
+    }
+
+    /// Removes a session recording that never recorded anything (its session could not
+    /// start); `false` if there was no such recording.
+    pub async fn recording_abandon_unstarted(
+        &self,
+        tenant: TenantId,
+        recording: RecordingId,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM recordings WHERE tenant_id = $1 AND id = $2 AND state = 'recording' \
+             AND source = 'session' AND durable_bytes = 0 AND frame_count = 0",
+        )
+        .bind(tenant.to_string())
+        .bind(recording.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(StoreError::Database)?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Removes an import that failed before it became available (its key was destroyed

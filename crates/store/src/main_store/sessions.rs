@@ -87,7 +87,7 @@ impl MainStore {
         session_row(&row)
     }
 
-    /// The sessions of a case, oldest first, optionally in one state.
+    /// The sessions of a case in id order (the page key), optionally in one state.
     pub async fn session_list(
         &self,
         tenant: TenantId,
