@@ -49,7 +49,8 @@ pub struct Limits {
     /// Largest decoded message of a unary RPC (requests of this size are refused with
     /// `RESOURCE_EXHAUSTED` before a handler runs).
     pub max_message_bytes: usize,
-    /// Largest message on a streaming RPC (upload chunks, session frames).
+    /// Largest message on a streaming RPC (upload chunks, recording imports); session
+    /// frames have their own fixed limit.
     pub max_stream_message_bytes: usize,
     /// HTTP/2 streams one connection may have open at once.
     pub max_concurrent_streams: u32,

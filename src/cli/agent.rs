@@ -15,10 +15,11 @@
 //! * Chat and Presence → stderr, so the customer sees who is watching and what they
 //!   say.
 //!
-//! When standard input is a terminal (and not `--quiet`), the customer works in the
-//! same shell: raw mode, local keys go to the shell too, and the escapes of
-//! `supportgate terminal` apply (`~.` ends the session, `~c TEXT` Enter chats). The
-//! window size follows the engineer's terminal.
+//! When standard input is a terminal in the foreground (and not `--quiet`), the
+//! customer works in the same shell: raw mode, local keys go to the shell too, and the
+//! escapes of `supportgate terminal` apply (`~.` ends the session, `~c TEXT` Enter
+//! chats). The window size follows the engineer's terminal. Started in the background
+//! (`&`), the agent leaves the terminal alone and only shows the shell's output.
 //!
 //! The session ends when the gateway sends End (revocation, expiry, the engineer
 //! ended it…), when the shell exits, on `~.`, or on SIGINT/SIGTERM/SIGHUP: the agent
@@ -49,7 +50,7 @@ use super::error::CliError;
 use super::session::live::{self, Console, Roster};
 use super::session::scope;
 use super::terminal::escape::{self, Action, Escapes};
-use super::terminal::tty::{spawn_reader, window_size, Chunk, RawMode};
+use super::terminal::tty::{owns_terminal, spawn_reader, window_size, Chunk, RawMode};
 use super::terminal::{finish, next_chunk, signal_stream, sleep_until, write_stdout};
 use super::OutputFormat;
 use crate::proto::{frame::Kind, Frame, GetSessionRequest, ParticipantRole, Purpose, SessionState};
@@ -116,7 +117,7 @@ pub async fn run(args: AgentArgs, clients: &Clients, _out: OutputFormat) -> Resu
     } else {
         "this shell is shared view-only: the engineer sees it but cannot type; everything is recorded"
     });
-    let interactive = !args.quiet && std::io::stdin().is_terminal();
+    let interactive = !args.quiet && owns_terminal();
     let size = if !args.quiet && std::io::stdout().is_terminal() {
         window_size().unwrap_or(DEFAULT_SIZE)
     } else {

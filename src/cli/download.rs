@@ -136,7 +136,7 @@ pub(crate) fn partial_path(out: &Path) -> PathBuf {
 }
 
 /// The SHA-256 state and length of what an earlier run already wrote.
-async fn prefix(partial: &Path) -> Result<(Context, u64), CliError> {
+pub(crate) async fn prefix(partial: &Path) -> Result<(Context, u64), CliError> {
     let mut context = Context::new(&SHA256);
     let Ok(mut file) = tokio::fs::File::open(partial).await else {
         return Ok((context, 0));

@@ -11,7 +11,7 @@
 //! * `show REC --purpose P`: details, title, description, participants.
 //! * `download REC --out FILE --purpose P`: the stored form (for a session, the
 //!   length-delimited RecordedFrame stream), checked against its SHA-256 before it
-//!   gets its final name; a rerun resumes a `.partial` file.
+//!   gets its final name; a rerun resumes `FILE.partial`.
 //! * `export REC --format asciicast --out FILE`: asciicast v2, converted by the
 //!   gateway (`--out -` writes to stdout); `--include-input` adds the engineer's
 //!   keystrokes as "i" events.
@@ -35,6 +35,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::args::{parse_id, parse_time, PurposeArg};
 use super::connect::Clients;
+use super::download::{partial_path, prefix};
 use super::error::CliError;
 use super::output::{cell, emit, enum_name, hex, key_values, note, present, rfc3339, Table};
 use super::session::expiry::parse_duration;
@@ -544,7 +545,7 @@ async fn download(
     force: bool,
 ) -> Result<(), CliError> {
     refuse_existing(path, force)?;
-    let partial = path.with_extension("partial");
+    let partial = partial_path(path);
     let (mut hash, resumed_from) = prefix(&partial).await?;
     let mut stream = clients
         .recordings()
@@ -614,27 +615,6 @@ async fn download(
             ("sha256", cell(d.sha256.as_ref())),
         ])
     })
-}
-
-/// The SHA-256 state and length of what an earlier run already wrote.
-async fn prefix(partial: &Path) -> Result<(Context, u64), CliError> {
-    let mut context = Context::new(&SHA256);
-    let Ok(mut file) = tokio::fs::File::open(partial).await else {
-        return Ok((context, 0));
-    };
-    let mut buffer = vec![0u8; 1024 * 1024];
-    let mut len = 0u64;
-    loop {
-        let n = file
-            .read(&mut buffer)
-            .await
-            .map_err(|e| CliError::failed(format!("cannot read {}: {e}", partial.display())))?;
-        if n == 0 {
-            return Ok((context, len));
-        }
-        context.update(&buffer[..n]);
-        len += n as u64;
-    }
 }
 
 #[derive(Debug, Serialize)]

@@ -494,6 +494,7 @@ impl Terminal {
 /// The result of a session that ended for `reason`: success for a normal end (the
 /// reason is noted on stderr), the one-line error otherwise.
 pub fn finish(console: Console, reason: i32) -> Result<(), CliError> {
+    console.fresh_line();
     if live::ended_normally(reason) {
         console.note(&format!("session ended: {}", live::end_text(reason)));
         Ok(())

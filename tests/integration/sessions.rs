@@ -131,4 +131,37 @@ backend_tests! {
         .await;
         crate::harness::assert_status(joined.map(|p| p.joined), tonic::Code::FailedPrecondition, "SESSION_NOT_JOINABLE");
     }
+
+    async fn a_refused_join_is_logged_as_denied_with_its_purpose_never_as_allowed(backend: Backend) {
+        let world = World::build(backend).await;
+        let acme = &world.acme;
+        let pending = request(&world, &acme.engineer, &acme.case, &[ConsentScope::View]).await;
+        for (actor, role) in [(&acme.agent, ParticipantRole::Agent), (&acme.engineer, ParticipantRole::Engineer)] {
+            let joined = try_join(&world.server.as_actor(actor).await, &pending, role, supportgate::proto::Purpose::ProvideSupport).await;
+            crate::harness::assert_status(joined.map(|p| p.joined), tonic::Code::FailedPrecondition, "SESSION_NOT_JOINABLE");
+        }
+        let joins: Vec<_> = world
+            .log(ListEntriesRequest { case_id: acme.case.clone(), ..Default::default() })
+            .await
+            .into_iter()
+            .filter(|e| e.action.starts_with("session.join.") && e.resource_id == pending)
+            .collect();
+        assert_eq!(joins.len(), 2, "one decision per attempt: {joins:?}");
+        for entry in &joins {
+            assert_eq!(entry.decision(), supportgate::proto::Decision::Denied, "{entry:?}");
+            assert_eq!(entry.reason, "SESSION_NOT_JOINABLE", "{entry:?}");
+            assert_eq!(entry.purpose(), supportgate::proto::Purpose::ProvideSupport, "{entry:?}");
+        }
+
+        let session_id = consented(&world, &[ConsentScope::View]).await;
+        let (_agent, _engineer) = paired(&world, &session_id).await;
+        let agent_join = world
+            .log(ListEntriesRequest { case_id: acme.case.clone(), action: "session.join.agent".into(), ..Default::default() })
+            .await
+            .into_iter()
+            .find(|e| e.resource_id == session_id)
+            .expect("the agent's join is logged");
+        assert_eq!(agent_join.decision(), supportgate::proto::Decision::Allowed);
+        assert_eq!(agent_join.purpose(), supportgate::proto::Purpose::ProvideSupport, "the agent's purpose is in the log");
+    }
 }

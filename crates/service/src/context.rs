@@ -265,6 +265,17 @@ impl Services {
 
     /// Appends an event for `caller` and returns once it is durable.
     pub(crate) async fn log(&self, caller: &Caller, event: Event) -> Result<Receipt, ServiceError> {
+        self.log_for(caller, event, None).await
+    }
+
+    /// Appends an event for `caller` that was decided for `purpose` (a reviewer must
+    /// see why a customer-data stream was opened, not only that it was).
+    pub(crate) async fn log_for(
+        &self,
+        caller: &Caller,
+        event: Event,
+        purpose: Option<PurposeCode>,
+    ) -> Result<Receipt, ServiceError> {
         let entry = NewEntry {
             time: self.inner.clock.now(),
             subject: Some(caller.principal.subject),
@@ -274,7 +285,7 @@ impl Services {
             data_class: event.data_class,
             resource_id: event.resource_id,
             case_id: event.case_id,
-            purpose: None,
+            purpose,
             decision: event.decision,
             reason: event.reason,
             request_id: caller.request_id,

@@ -103,9 +103,11 @@ impl Player {
                 let line = self.roster.presence(&presence);
                 self.console.note(&line);
             }
-            Some(Kind::End(end)) => self
-                .console
-                .note(&format!("session ended: {}", live::end_text(end.reason))),
+            Some(Kind::End(end)) => {
+                self.console.fresh_line();
+                self.console
+                    .note(&format!("session ended: {}", live::end_text(end.reason)));
+            }
             _ => {}
         }
         Ok(())

@@ -165,7 +165,9 @@ pub fn end_text(raw: i32) -> String {
         Ok(SessionEndReason::CaseClosed) => "the case was closed",
         Ok(SessionEndReason::Shutdown) => "the gateway is shutting down",
         Ok(SessionEndReason::CredentialRevoked) => "a participant's credential was revoked",
-        Ok(SessionEndReason::Disconnected) => "a participant disconnected and did not return",
+        Ok(SessionEndReason::Disconnected) => {
+            "a participant left or was disconnected (a refused frame, or it stopped reading)"
+        }
         Ok(SessionEndReason::Unspecified) | Err(_) => "no reason given",
     };
     format!("{why} ({})", end_reason_name(raw))
@@ -270,6 +272,18 @@ impl Console {
     /// Prints `[supportgate] text` on stderr.
     pub fn note(&self, text: &str) {
         self.line(&format!("[supportgate] {}", one_line(text)));
+    }
+
+    /// Starts a fresh line on a terminal's stderr, where the session's last output may
+    /// have left the cursor mid-line (a shell prompt): the end of a session must not be
+    /// glued to it. Raw-mode notes start fresh lines by themselves; pipes need none.
+    pub fn fresh_line(&self) {
+        use std::io::IsTerminal;
+        let mut err = std::io::stderr().lock();
+        if !self.raw && err.is_terminal() {
+            let _ = write!(err, "\r\n");
+            let _ = err.flush();
+        }
     }
 
     /// Prints `text` as it is (already one clean line) on stderr.

@@ -70,3 +70,16 @@ where
         .map_err(|e| CliError::failed(format!("cannot start the {name} reader: {e}")))?;
     Ok(receiver)
 }
+
+/// Whether standard input is a terminal this process owns: one it may put in raw mode.
+///
+/// ## Why the foreground check
+/// A process started in the background (`supportgate agent … &`) that changes its
+/// terminal's mode is stopped by the kernel (SIGTTOU) and would sit there, joined to
+/// the session but relaying nothing. In the background it runs as with piped input
+/// instead.
+pub fn owns_terminal() -> bool {
+    let stdin = std::io::stdin();
+    std::io::IsTerminal::is_terminal(&stdin)
+        && rustix::termios::tcgetpgrp(&stdin).is_ok_and(|group| group == rustix::process::getpgrp())
+}

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use supportgate_audit::Decision;
-use supportgate_policy::{AccessRequest, RequestedPurpose};
+use supportgate_policy::{evaluate, AccessRequest, RequestedPurpose, Verdict};
 use supportgate_store::{ConsentScope, SessionRecord, SessionState};
 use supportgate_types::{DataClass, PurposeCode, Role, SessionId};
 
@@ -35,8 +35,33 @@ pub struct JoinGrant {
     pub subject_name: String,
 }
 
+/// Why `record` cannot be joined now, if it cannot.
+fn not_joinable(record: &SessionRecord, now: DateTime<Utc>) -> Option<ServiceError> {
+    let unexpired = record.consent_expires_at.is_some_and(|at| at > now);
+    if matches!(record.state, SessionState::Ready | SessionState::Active) && unexpired {
+        return None;
+    }
+    let state = match record.state {
+        SessionState::Ready | SessionState::Active => "past its consent expiry",
+        other => other.as_str(),
+    };
+    Some(ServiceError::FailedPrecondition {
+        reason: NOT_JOINABLE,
+        message: format!("the session is {state} and cannot be joined"),
+    })
+}
+
+/// The reason code of a join refused for the session's state.
+const NOT_JOINABLE: &str = "SESSION_NOT_JOINABLE";
+
 impl Services {
     /// Decides (and logs) a join of `session` as `kind` for `purpose`.
+    ///
+    /// ## One decision, logged once
+    /// Whether the session can be joined now (its state and consent expiry) is part of
+    /// the decision: a join of a session that is pending consent or ended is logged as
+    /// denied (`SESSION_NOT_JOINABLE`), never as allowed and then refused. The state is
+    /// checked only for callers the policy would admit, so nobody else learns it.
     pub async fn session_join(
         &self,
         caller: &Caller,
@@ -53,26 +78,13 @@ impl Services {
             Err(supportgate_store::StoreError::NotFound { .. }) => None,
             Err(e) => return Err(e.into()),
         };
-        match kind {
+        let record = match kind {
             ParticipantKind::Agent => self.agent_join(caller, session, record, purpose).await?,
             ParticipantKind::Engineer | ParticipantKind::Observer => {
-                self.viewer_join(caller, session, record.as_ref(), kind, purpose)
+                self.viewer_join(caller, session, record, kind, purpose)
                     .await?
             }
-        }
-        let record = self.inner.main.session_get(tenant, session).await?;
-        let expires_at = record.consent_expires_at.unwrap_or_else(|| self.now());
-        let joinable = matches!(record.state, SessionState::Ready | SessionState::Active)
-            && expires_at > self.now();
-        if !joinable {
-            return Err(ServiceError::FailedPrecondition {
-                reason: "SESSION_NOT_JOINABLE",
-                message: format!(
-                    "the session is {} and cannot be joined",
-                    record.state.as_str()
-                ),
-            });
-        }
+        };
         let subject_name = self
             .inner
             .main
@@ -82,7 +94,7 @@ impl Services {
             .unwrap_or_default();
         Ok(JoinGrant {
             control: record.consent_scopes.contains(&ConsentScope::Control),
-            expires_at,
+            expires_at: record.consent_expires_at.unwrap_or_else(|| self.now()),
             subject_name,
             session: record,
         })
@@ -94,55 +106,57 @@ impl Services {
         session: SessionId,
         record: Option<SessionRecord>,
         purpose: RequestedPurpose,
-    ) -> Result<(), ServiceError> {
-        let (decision, reason) = match (caller.principal.role, purpose, &record) {
+    ) -> Result<SessionRecord, ServiceError> {
+        let case_id = record.as_ref().map(|r| r.case);
+        let outcome = match (caller.principal.role, purpose, record) {
             (
                 Role::CustomerAgent,
                 RequestedPurpose::Named(PurposeCode::ProvideSupport),
-                Some(_),
-            ) => (Decision::Allowed, "OWN_TENANT"),
-            (Role::CustomerAgent, RequestedPurpose::Missing, _) => {
-                (Decision::Denied, "PURPOSE_REQUIRED")
-            }
-            (Role::CustomerAgent, _, Some(_)) => {
-                (Decision::Denied, "PURPOSE_NOT_PERMITTED_FOR_ROLE")
-            }
-            (Role::CustomerAgent, _, None) => (Decision::Denied, "NOT_FOUND"),
-            _ => (Decision::Denied, "ROLE_DENIED"),
+                Some(r),
+            ) => match not_joinable(&r, self.now()) {
+                None => Ok(r),
+                Some(refusal) => Err(refusal),
+            },
+            (Role::CustomerAgent, RequestedPurpose::Missing, _) => Err(ServiceError::invalid(
+                "PURPOSE_REQUIRED",
+                "a purpose is required: the agent joins to provide support",
+            )),
+            (Role::CustomerAgent, _, Some(_)) => Err(ServiceError::Denied {
+                reason: "PURPOSE_NOT_PERMITTED_FOR_ROLE",
+                message: "the agent joins a session of its tenant to provide support".into(),
+            }),
+            (Role::CustomerAgent, _, None) => Err(ServiceError::NotFound { what: "session" }),
+            _ => Err(ServiceError::Denied {
+                reason: "ROLE_DENIED",
+                message: "only the tenant's customer agent joins as the agent".into(),
+            }),
+        };
+        let (decision, reason) = match &outcome {
+            Ok(_) => (Decision::Allowed, "OWN_TENANT"),
+            Err(refusal) => (Decision::Denied, refusal.reason()),
         };
         let event = Event {
             action: "session.join.agent",
             data_class: DataClass::Customer,
             tenant: caller.principal.tenant,
             resource_id: Some(session.to_string()),
-            case_id: record.as_ref().map(|r| r.case),
+            case_id,
             decision,
             reason,
         };
-        self.log(caller, event).await?;
-        match reason {
-            "OWN_TENANT" => Ok(()),
-            "NOT_FOUND" => Err(ServiceError::NotFound { what: "session" }),
-            "PURPOSE_REQUIRED" => Err(ServiceError::invalid(
-                reason,
-                "a purpose is required: the agent joins to provide support",
-            )),
-            _ => Err(ServiceError::Denied {
-                reason,
-                message: "the agent joins a session of its tenant to provide support".into(),
-            }),
-        }
+        self.log_for(caller, event, purpose.code()).await?;
+        outcome
     }
 
     async fn viewer_join(
         &self,
         caller: &Caller,
         session: SessionId,
-        record: Option<&SessionRecord>,
+        record: Option<SessionRecord>,
         kind: ParticipantKind,
         purpose: RequestedPurpose,
-    ) -> Result<(), ServiceError> {
-        let facts = match record {
+    ) -> Result<SessionRecord, ServiceError> {
+        let facts = match &record {
             Some(r) => self
                 .case_facts(caller, r.case)
                 .await?
@@ -154,21 +168,46 @@ impl Services {
         } else {
             "session.join.observer"
         };
+        let event = |decision, reason| Event {
+            action,
+            data_class: DataClass::Customer,
+            tenant: caller.principal.tenant,
+            resource_id: Some(session.to_string()),
+            case_id: record.as_ref().map(|r| r.case),
+            decision,
+            reason,
+        };
         if kind == ParticipantKind::Engineer && caller.principal.role != Role::SupportEngineer {
-            let event = Event {
-                action,
-                data_class: DataClass::Customer,
-                tenant: caller.principal.tenant,
-                resource_id: Some(session.to_string()),
-                case_id: record.map(|r| r.case),
-                decision: Decision::Denied,
-                reason: "ROLE_DENIED",
-            };
-            self.log(caller, event).await?;
+            self.log_for(
+                caller,
+                event(Decision::Denied, "ROLE_DENIED"),
+                purpose.code(),
+            )
+            .await?;
             return Err(ServiceError::Denied {
                 reason: "ROLE_DENIED",
                 message: "only a support engineer joins as the engineer".into(),
             });
+        }
+        let admitted = matches!(
+            evaluate(
+                &caller.principal,
+                purpose,
+                DataClass::Customer,
+                facts.as_ref()
+            ),
+            Verdict::Allow(..)
+        );
+        if let (true, Some(r)) = (admitted, &record) {
+            if let Some(refusal) = not_joinable(r, self.now()) {
+                self.log_for(
+                    caller,
+                    event(Decision::Denied, NOT_JOINABLE),
+                    purpose.code(),
+                )
+                .await?;
+                return Err(refusal);
+            }
         }
         let request = AccessRequest {
             principal: &caller.principal,
@@ -182,6 +221,6 @@ impl Services {
             .policy
             .authorize_customer_data(self.audit_sink(), request)
             .await?;
-        Ok(())
+        record.ok_or(ServiceError::NotFound { what: "session" })
     }
 }
