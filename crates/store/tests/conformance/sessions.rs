@@ -4,9 +4,9 @@
 //! declined, ready/active → ended by revocation), once, even when requests race.
 
 use chrono::{DateTime, Duration, Utc};
-use supportgate_store::{ConsentScope, EndReason, SessionRecord, SessionState};
+use supportgate_store::{ConsentScope, CredentialRecord, EndReason, SessionRecord, SessionState};
 use supportgate_testkit::backend_tests;
-use supportgate_types::{CaseId, RecordingId, Role, SessionId, SubjectId, TenantId};
+use supportgate_types::{CaseId, CredentialId, RecordingId, Role, SessionId, SubjectId, TenantId};
 
 use crate::support::{all_pages, assert_conflict, assert_not_found, page, sorted, Stores};
 
@@ -434,6 +434,53 @@ backend_tests! {
         let ids: Vec<SessionId> = pages.concat().iter().map(|x| x.id).collect();
         assert_eq!(ids, sorted(&readies.iter().map(|x| x.id).collect::<Vec<_>>()), "the state filter pages too");
         assert_eq!(s.main.session_list(acme.tenant, acme.case, None, &page(0, None)).await.unwrap().len(), 1, "a limit of 0 means 1");
+    }
+
+    async fn live_changes_name_exactly_what_ended_a_session_at_or_after_the_moment(backend: Backend) {
+        let s = Stores::open(backend).await;
+        let acme = scene(&s, "acme").await;
+        let globex = scene(&s, "globex").await;
+        let credential = |subject: SubjectId| CredentialRecord {
+            id: CredentialId::new(),
+            subject,
+            token_hash: vec![7; 32],
+            issued_at: s.now(),
+            expires_at: s.now() + Duration::days(1),
+            revoked_at: None,
+        };
+        let (old_credential, new_credential, kept_credential) = (credential(acme.engineer), credential(acme.engineer), credential(globex.engineer));
+        for c in [&old_credential, &new_credential, &kept_credential] {
+            s.main.credential_insert(c).await.unwrap();
+        }
+        let before = ended(&s, &acme).await;
+        s.main.credential_revoke(old_credential.id, s.now()).await.unwrap();
+        let still_live = active(&s, &acme).await;
+        let to_revoke = active(&s, &globex).await;
+
+        let since = s.tick();
+        assert!(s.main.session_revoke(globex.tenant, to_revoke.id, globex.customer, since).await.unwrap());
+        let after = ended(&s, &acme).await;
+        s.main.case_close(acme.tenant, acme.other_case, s.now()).await.unwrap();
+        s.main.credential_revoke(new_credential.id, s.now()).await.unwrap();
+
+        let changes = s.main.live_changes_since(since).await.unwrap();
+        let mut ended = changes.ended.clone();
+        ended.sort_by_key(|(id, _)| *id);
+        let mut expected = vec![(to_revoke.id, EndReason::ConsentRevoked), (after.id, EndReason::EngineerEnded)];
+        expected.sort_by_key(|(id, _)| *id);
+        assert_eq!(
+            ended,
+            expected,
+            "sessions ended at or after the moment, in every tenant, with why; not {} (ended before) nor {} (live)",
+            before.id,
+            still_live.id
+        );
+        assert_eq!(changes.closed_cases, vec![acme.other_case], "only the case closed since");
+        assert_eq!(changes.revoked_credentials, vec![new_credential.id], "only the credential revoked since");
+
+        let later = s.tick();
+        let none = s.main.live_changes_since(later).await.unwrap();
+        assert!(none.ended.is_empty() && none.closed_cases.is_empty() && none.revoked_credentials.is_empty(), "nothing happened since {later}: {none:?}");
     }
 
     async fn racing_transitions_on_one_session_have_exactly_one_winner(backend: Backend) {
