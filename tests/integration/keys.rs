@@ -1,6 +1,6 @@
 //! Key rotation without downtime: after a rotation, files stored before it still
 //! download byte-identical, their data keys are wrapped under the new version, and new
-//! uploads go under it too.
+//! uploads go under it too; contacts created before it are still found by e-mail.
 
 use std::path::Path;
 
@@ -8,6 +8,7 @@ use supportgate::proto::{OpenWorkspaceRequest, RotateKeysRequest};
 use supportgate_testkit::backend_tests;
 use tokio::process::Command;
 
+use crate::harness::world::open_case;
 use crate::harness::{Actor, TestServer, World};
 
 const BIN: &str = env!("CARGO_BIN_EXE_supportgate");
@@ -77,5 +78,41 @@ backend_tests! {
             .unwrap()
             .into_inner();
         assert_eq!((again.new_keys[0].version, again.new_keys[0].wrapped_data_keys), (3, 2), "both files move to version 3");
+    }
+
+    async fn a_returning_contact_is_found_after_a_contact_key_rotation_not_duplicated(backend: Backend) {
+        let world = World::build(backend).await;
+        let (server, acme) = (&world.server, &world.acme);
+        let first = open_case(server, &acme.customer, None, "before", "returning@acme.example").await;
+        for _ in 0..2 {
+            server
+                .admin()
+                .await
+                .admin()
+                .rotate_keys(RotateKeysRequest { tenant_id: acme.id.clone(), data_class: supportgate::proto::DataClass::Contact as i32 })
+                .await
+                .unwrap();
+        }
+        let again = open_case(server, &acme.customer, None, "after two rotations", "returning@acme.example").await;
+        let other = open_case(server, &acme.customer, None, "someone else", "new@acme.example").await;
+        let cases = server.as_actor(&acme.customer).await.cases();
+        let meta = |case: String| {
+            let mut cases = cases.clone();
+            async move {
+                cases
+                    .list_cases(supportgate::proto::ListCasesRequest { page_size: 100, ..Default::default() })
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .cases
+                    .into_iter()
+                    .find(|c| c.case_id == case)
+                    .unwrap()
+                    .contact_id
+            }
+        };
+        let (first, again, other) = (meta(first).await, meta(again).await, meta(other).await);
+        assert_eq!(first, again, "the same e-mail address is the same contact across rotations");
+        assert_ne!(first, other, "another address is another contact");
     }
 }

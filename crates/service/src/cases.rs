@@ -103,8 +103,8 @@ impl Services {
             .current(store, tenant, KeyClass::Contact)
             .await?;
         let email_hash = key.lookup_hasher().hash_email(input.email.as_str());
-        if let Some(existing) = store
-            .contact_find_by_email_hash(tenant, &email_hash)
+        if let Some(existing) = self
+            .contact_by_email(tenant, key.key_version(), &email_hash, input)
             .await?
         {
             return Ok(existing);
@@ -135,6 +135,42 @@ impl Services {
                 .ok_or(ServiceError::Conflict { what: "contact" }),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The tenant's contact with this e-mail address, whichever contact-key version its
+    /// lookup hash was made under (`current_hash` is under `current`).
+    ///
+    /// ## Why every version
+    /// The lookup hash is keyed by the tenant's contact key, and rotation leaves stored
+    /// hashes under the version they were made with. Looking only under the newest
+    /// version would miss every contact created before a rotation and open a duplicate
+    /// of it. Versions are few (one per rotation), newest first.
+    async fn contact_by_email(
+        &self,
+        tenant: supportgate_types::TenantId,
+        current: u32,
+        current_hash: &[u8],
+        input: &ContactInput,
+    ) -> Result<Option<ContactId>, ServiceError> {
+        let store = &self.inner.contacts;
+        if let Some(found) = store
+            .contact_find_by_email_hash(tenant, current_hash)
+            .await?
+        {
+            return Ok(Some(found));
+        }
+        for version in (1..current).rev() {
+            let older = self
+                .inner
+                .keys
+                .version(store, tenant, KeyClass::Contact, version)
+                .await?;
+            let hash = older.lookup_hasher().hash_email(input.email.as_str());
+            if let Some(found) = store.contact_find_by_email_hash(tenant, &hash).await? {
+                return Ok(Some(found));
+            }
+        }
+        Ok(None)
     }
 
     /// Reads a case with its summary and contact: two decisions, both logged.
