@@ -53,7 +53,9 @@ impl Recorder {
             participant_id,
         };
         self.starts.push(self.bytes.len());
-        self.encoder.encode(origin, frame, &mut self.bytes).unwrap();
+        self.encoder
+            .encode(origin, &frame, &mut self.bytes)
+            .unwrap();
     }
 
     /// Every frame of the recording, decoded in one go.

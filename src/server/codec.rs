@@ -13,7 +13,25 @@ use tonic_prost::{ProstCodec, ProstDecoder, ProstEncoder};
 
 use super::status::with_reason;
 
-/// prost encoding with precise decode errors.
+/// The buffer each stream starts with, in each direction.
+///
+/// ## Why small
+/// tonic allocates it eagerly for every call and keeps it for the call's life (8 KiB
+/// by default), while a buffer grows to whatever message arrives: the decoder reserves
+/// a message's whole length once its header is read. A session holds two streams for
+/// hours and its frames are mostly small, so the default would be most of an idle
+/// session's memory.
+const INITIAL_BUFFER: usize = 512;
+
+/// How much encoded output a stream gathers before handing it to the transport
+/// (tonic's default): batching many small messages into one write.
+const YIELD_THRESHOLD: usize = 32 * 1024;
+
+fn buffers() -> BufferSettings {
+    BufferSettings::new(INITIAL_BUFFER, YIELD_THRESHOLD)
+}
+
+/// prost encoding with precise decode errors, and small initial buffers.
 #[derive(Debug, Clone)]
 pub struct StrictCodec<T, U> {
     _types: PhantomData<(T, U)>,
@@ -38,12 +56,12 @@ where
     type Decoder = StrictDecoder<U>;
 
     fn encoder(&mut self) -> Self::Encoder {
-        ProstCodec::<T, U>::raw_encoder(BufferSettings::default())
+        ProstCodec::<T, U>::raw_encoder(buffers())
     }
 
     fn decoder(&mut self) -> Self::Decoder {
         StrictDecoder {
-            inner: ProstDecoder::default(),
+            inner: ProstCodec::<T, U>::raw_decoder(buffers()),
         }
     }
 }

@@ -8,6 +8,7 @@ mod connect;
 mod end;
 pub mod hub;
 mod live;
+mod outbound;
 mod recorder;
 
 use std::time::Duration;

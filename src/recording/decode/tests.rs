@@ -160,7 +160,7 @@ fn the_encoder_refuses_an_oversize_frame_without_using_a_sequence() {
     };
     let huge = output(&vec![b'x'; MAX_FRAME_LEN]);
     assert!(matches!(
-        encoder.encode(origin, huge, &mut out),
+        encoder.encode(origin, &huge, &mut out),
         Err(RecordingFormatError::TooLargeToRecord {
             sequence: 1,
             max: MAX_FRAME_LEN,
@@ -168,7 +168,7 @@ fn the_encoder_refuses_an_oversize_frame_without_using_a_sequence() {
         })
     ));
     assert_eq!(out, [9]);
-    assert_eq!(encoder.encode(origin, output(b"ok"), &mut out), Ok(1));
+    assert_eq!(encoder.encode(origin, &output(b"ok"), &mut out), Ok(1));
 }
 
 #[test]

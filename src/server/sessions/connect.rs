@@ -123,11 +123,14 @@ pub async fn connect(
         .attach(&grant, kind, caller, outbound)
         .map_err(attach_status)?;
     let (closing, closed) = oneshot::channel::<Status>();
+    // The task lives as long as the participant, mostly idle in `participate`: the
+    // steps that wait on the store are boxed, so that their futures take memory only
+    // while they run, not for the whole session.
     tokio::spawn(async move {
         let me = attached.member;
-        let announced = live.announce(&me, attached.recording).await;
+        let announced = Box::pin(live.announce(&me, attached.recording)).await;
         if attached.pairs {
-            live.activate().await;
+            Box::pin(live.activate()).await;
         }
         let outcome = if announced.is_ok() {
             participate(&live, &me, &mut inbound).await
@@ -136,15 +139,16 @@ pub async fn connect(
         };
         match outcome {
             Outcome::Ended => {}
-            Outcome::Left => live.leave(&me).await,
+            Outcome::Left => Box::pin(live.leave(&me)).await,
             Outcome::Refused(status) => {
-                live.leave(&me).await;
+                Box::pin(live.leave(&me)).await;
                 let _ = closing.send(status);
             }
         }
     });
     let last = futures::stream::once(closed).filter_map(|r| std::future::ready(r.ok().map(Err)));
-    Ok(Box::pin(ReceiverStream::new(frames).map(Ok).chain(last)))
+    let frames = ReceiverStream::new(frames).map(|frame| Ok(frame.into()));
+    Ok(Box::pin(frames.chain(last)))
 }
 
 /// How a participant's stream ended.
@@ -164,20 +168,44 @@ enum Step {
     Ended,
 }
 
+/// What a frame asks for, once checked.
+///
+/// ## Why checking is apart from acting
+/// The participant's task waits on one frame's action at a time for the whole
+/// session; keeping the checks synchronous keeps that task small (its future holds
+/// only the relay's state, not every branch's).
+enum Action {
+    /// Record it, then relay it.
+    Relay(FrameDirection, Route, Kind),
+    /// Input the consent does not allow: logged as denied, then refused.
+    Refuse(&'static str),
+    /// Dropped silently.
+    Drop,
+    /// An observer leaves.
+    Leave,
+    /// The agent or engineer ends the session.
+    End(EndReason),
+}
+
 async fn participate(
     live: &LiveSession,
     me: &Member,
     inbound: &mut Streaming<proto::Frame>,
 ) -> Outcome {
+    // Waited on for every frame: made once, not once per frame.
+    let mut ended = std::pin::pin!(live.end.ended());
+    let mut ejected_now = std::pin::pin!(me.ejection.ejected());
+    let mut left = std::pin::pin!(me.outbound.closed());
+    let mut running = std::pin::pin!(live.started.cancelled());
     let mut started = false;
     let mut reading = true;
     loop {
         let frame = tokio::select! {
             biased;
-            () = live.end.ended() => return Outcome::Ended,
-            () = me.ejection.ejected() => return Outcome::Refused(ejected(me.ejection.why(), live)),
-            () = me.outbound.closed() => return Outcome::Left,
-            () = live.started.cancelled(), if !started => {
+            () = &mut ended => return Outcome::Ended,
+            () = &mut ejected_now => return Outcome::Refused(ejected(me.ejection.why(), live)),
+            () = &mut left => return Outcome::Left,
+            () = &mut running, if !started => {
                 started = true;
                 continue;
             }
@@ -191,10 +219,14 @@ async fn participate(
                 Err(status) => return Outcome::Refused(stream_error(status)),
             },
         };
+        let action = match check(live, me, frame) {
+            Ok(action) => action,
+            Err(status) => return Outcome::Refused(status),
+        };
         let step = tokio::select! {
             biased;
-            () = live.end.ended() => return Outcome::Ended,
-            step = handle(live, me, frame) => step,
+            () = &mut ended => return Outcome::Ended,
+            step = act(live, me, action) => step,
         };
         match step {
             Ok(Step::Continue) => {}
@@ -223,24 +255,35 @@ fn ejected(why: Option<Ejected>, live: &LiveSession) -> Status {
     }
 }
 
-/// Checks one frame against the sender's role and the consent, then records and
-/// relays it.
-async fn handle(live: &LiveSession, me: &Member, frame: proto::Frame) -> Result<Step, Status> {
+/// Carries out what [`check`] decided.
+async fn act(live: &LiveSession, me: &Member, action: Action) -> Result<Step, Status> {
+    match action {
+        Action::Relay(direction, route, kind) => {
+            let frame = proto::Frame { kind: Some(kind) };
+            match live.relay(me, direction, route, frame).await {
+                Ok(()) => Ok(Step::Continue),
+                // Not recorded, so not relayed: the session is ending.
+                Err(()) => Ok(Step::Ended),
+            }
+        }
+        // Boxed: the log write's future would otherwise be part of every frame's.
+        Action::Refuse(reason) => Err(Box::pin(refuse(live, me, reason)).await),
+        Action::Drop => Ok(Step::Continue),
+        Action::Leave => Ok(Step::Leave),
+        Action::End(reason) => {
+            live.end.end(reason);
+            Ok(Step::Ended)
+        }
+    }
+}
+
+/// Checks one frame against the sender's role and the consent.
+fn check(live: &LiveSession, me: &Member, frame: proto::Frame) -> Result<Action, Status> {
     let Some(kind) = frame.kind else {
         return Err(invalid(
             "EMPTY_FRAME",
             "the frame carries nothing: set output, input, resize, chat or end",
         ));
-    };
-    let relay = |direction, route, kind| async move {
-        match live
-            .relay(me, direction, route, proto::Frame { kind: Some(kind) })
-            .await
-        {
-            Ok(()) => Ok(Step::Continue),
-            // Not recorded, so not relayed: the session is ending.
-            Err(()) => Ok(Step::Ended),
-        }
     };
     match kind {
         Kind::Join(_) => Err(invalid(
@@ -261,12 +304,11 @@ async fn handle(live: &LiveSession, me: &Member, frame: proto::Frame) -> Result<
             if output.data.len() > MAX_FRAME_DATA {
                 return Err(too_large("Output", output.data.len(), MAX_FRAME_DATA));
             }
-            relay(
+            Ok(Action::Relay(
                 FrameDirection::AgentToViewers,
                 Route::Viewers,
                 Kind::Output(output),
-            )
-            .await
+            ))
         }
         Kind::Input(input) => {
             match me.kind {
@@ -276,23 +318,20 @@ async fn handle(live: &LiveSession, me: &Member, frame: proto::Frame) -> Result<
                         "only the engineer sends Input",
                     ))
                 }
-                ParticipantKind::Observer => {
-                    return Err(refuse(live, me, "OBSERVER_READ_ONLY").await)
-                }
+                ParticipantKind::Observer => return Ok(Action::Refuse("OBSERVER_READ_ONLY")),
                 ParticipantKind::Engineer if !live.control() => {
-                    return Err(refuse(live, me, "CONTROL_NOT_CONSENTED").await)
+                    return Ok(Action::Refuse("CONTROL_NOT_CONSENTED"))
                 }
                 ParticipantKind::Engineer => {}
             }
             if input.data.len() > MAX_FRAME_DATA {
                 return Err(too_large("Input", input.data.len(), MAX_FRAME_DATA));
             }
-            relay(
+            Ok(Action::Relay(
                 FrameDirection::EngineerToAgent,
                 Route::Agent,
                 Kind::Input(input),
-            )
-            .await
+            ))
         }
         Kind::Resize(size) => {
             if !(1..=MAX_CELLS).contains(&size.cols) || !(1..=MAX_CELLS).contains(&size.rows) {
@@ -302,26 +341,20 @@ async fn handle(live: &LiveSession, me: &Member, frame: proto::Frame) -> Result<
                 ));
             }
             match me.kind {
-                ParticipantKind::Agent => {
-                    relay(
-                        FrameDirection::AgentToViewers,
-                        Route::Viewers,
-                        Kind::Resize(size),
-                    )
-                    .await
-                }
-                ParticipantKind::Engineer if live.control() => {
-                    relay(
-                        FrameDirection::EngineerToAgent,
-                        Route::Agent,
-                        Kind::Resize(size),
-                    )
-                    .await
-                }
+                ParticipantKind::Agent => Ok(Action::Relay(
+                    FrameDirection::AgentToViewers,
+                    Route::Viewers,
+                    Kind::Resize(size),
+                )),
+                ParticipantKind::Engineer if live.control() => Ok(Action::Relay(
+                    FrameDirection::EngineerToAgent,
+                    Route::Agent,
+                    Kind::Resize(size),
+                )),
                 // A wish about the customer's terminal that only CONTROL may act on:
                 // without it, the engineer's window size stays the engineer's.
-                ParticipantKind::Engineer => Ok(Step::Continue),
-                ParticipantKind::Observer => Err(refuse(live, me, "OBSERVER_READ_ONLY").await),
+                ParticipantKind::Engineer => Ok(Action::Drop),
+                ParticipantKind::Observer => Ok(Action::Refuse("OBSERVER_READ_ONLY")),
             }
         }
         Kind::Chat(mut chat) => {
@@ -334,18 +367,16 @@ async fn handle(live: &LiveSession, me: &Member, frame: proto::Frame) -> Result<
             chat.from_participant_id = me.id.to_string();
             chat.from_role = super::live::role(me.kind) as i32;
             chat.from_subject_id = me.caller.principal.subject.to_string();
-            relay(FrameDirection::Broadcast, Route::Others, Kind::Chat(chat)).await
+            Ok(Action::Relay(
+                FrameDirection::Broadcast,
+                Route::Others,
+                Kind::Chat(chat),
+            ))
         }
         Kind::End(_) => match me.kind {
-            ParticipantKind::Agent => {
-                live.end.end(EndReason::AgentEnded);
-                Ok(Step::Ended)
-            }
-            ParticipantKind::Engineer => {
-                live.end.end(EndReason::EngineerEnded);
-                Ok(Step::Ended)
-            }
-            ParticipantKind::Observer => Ok(Step::Leave),
+            ParticipantKind::Agent => Ok(Action::End(EndReason::AgentEnded)),
+            ParticipantKind::Engineer => Ok(Action::End(EndReason::EngineerEnded)),
+            ParticipantKind::Observer => Ok(Action::Leave),
         },
     }
 }

@@ -16,8 +16,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::end::Ejected;
 use super::live::{AttachError, Attached, LiveSession};
+use super::outbound::Outbound;
 use super::RelaySettings;
-use crate::proto;
 
 /// Every session with a participant connected to this gateway.
 #[derive(Debug)]
@@ -52,7 +52,7 @@ impl SessionHub {
         grant: &JoinGrant,
         kind: ParticipantKind,
         caller: Caller,
-        outbound: mpsc::Sender<proto::Frame>,
+        outbound: mpsc::Sender<Outbound>,
     ) -> Result<(Arc<LiveSession>, Attached), AttachError> {
         let id = grant.session.id;
         let mut retried = false;
@@ -119,7 +119,7 @@ impl SessionHub {
             if changes.revoked_credentials.is_empty() {
                 continue;
             }
-            for member in live.members() {
+            for member in live.members().iter() {
                 let revoked = member
                     .caller
                     .principal
@@ -176,7 +176,8 @@ async fn supervise(hub: Arc<SessionHub>, live: Arc<LiveSession>) {
             () = tokio::time::sleep_until(expiry) => live.end.end(EndReason::ConsentExpired),
         }
     }
-    live.finish().await;
+    // Boxed: the end's store writes take memory only once the session ends.
+    Box::pin(live.finish()).await;
     hub.forget(&live);
 }
 

@@ -1,7 +1,7 @@
 //! One live session on this gateway: who is connected, its recorder, the relay between
 //! participants, and the end (End frames first, then the recording and the store).
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use chrono::{DateTime, Utc};
 use supportgate_service::{Caller, JoinGrant, ParticipantKind, Services};
@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 
 use super::end::{Ejected, Ejection, EndSignal};
+use super::outbound::Outbound;
 use super::recorder::Recorder;
 use super::RelaySettings;
 use crate::proto::{self, frame::Kind, FrameDirection};
@@ -30,7 +31,7 @@ pub struct Member {
     /// Display name, for presence.
     pub name: Arc<str>,
     /// Frames to it.
-    pub outbound: mpsc::Sender<proto::Frame>,
+    pub outbound: mpsc::Sender<Outbound>,
     /// Removes it while the session goes on.
     pub ejection: Ejection,
 }
@@ -60,7 +61,9 @@ pub enum AttachError {
 #[derive(Debug, Default)]
 struct Roster {
     joined: u64,
-    members: Vec<Member>,
+    /// Shared with the relay, which takes it for each frame without copying it;
+    /// attaching and leaving copy it instead (rare).
+    members: Arc<Vec<Member>>,
     activating: bool,
     recording: Option<RecordingId>,
     closed: bool,
@@ -75,6 +78,18 @@ pub enum Route {
     Agent,
     /// To everyone but the sender.
     Others,
+}
+
+impl Route {
+    /// Whether a frame from `from` along this route goes to `member`.
+    fn reaches(self, member: &Member, from: &Member) -> bool {
+        member.id != from.id
+            && match self {
+                Route::Viewers => member.kind != ParticipantKind::Agent,
+                Route::Agent => member.kind == ParticipantKind::Agent,
+                Route::Others => true,
+            }
+    }
 }
 
 /// A session with at least one participant connected here.
@@ -92,7 +107,8 @@ pub struct LiveSession {
     /// Woken when the last participant leaves a session that never started.
     pub vacated: Notify,
     roster: Mutex<Roster>,
-    recorder: tokio::sync::Mutex<Option<Recorder>>,
+    /// Set once, when the session starts; it refuses frames once the session ends.
+    recorder: OnceLock<Recorder>,
 }
 
 fn frame(kind: Kind) -> proto::Frame {
@@ -147,7 +163,7 @@ impl LiveSession {
             started: CancellationToken::new(),
             vacated: Notify::new(),
             roster: Mutex::new(Roster::default()),
-            recorder: tokio::sync::Mutex::new(None),
+            recorder: OnceLock::new(),
         }
     }
 
@@ -198,7 +214,7 @@ impl LiveSession {
         kind: ParticipantKind,
         caller: Caller,
         name: &str,
-        outbound: mpsc::Sender<proto::Frame>,
+        outbound: mpsc::Sender<Outbound>,
     ) -> Result<Attached, AttachError> {
         let mut roster = self.roster();
         if roster.closed || self.end.is_ended() {
@@ -229,11 +245,11 @@ impl LiveSession {
             recording_id: roster.recording.map(|r| r.to_string()).unwrap_or_default(),
         };
         // The queue is new and larger than MAX_PARTICIPANTS + 1: these cannot fail.
-        let _ = member.outbound.try_send(frame(Kind::Joined(joined)));
-        for other in &roster.members {
-            let _ = member.outbound.try_send(presence(other, true));
+        let _ = member.outbound.try_send(frame(Kind::Joined(joined)).into());
+        for other in roster.members.iter() {
+            let _ = member.outbound.try_send(presence(other, true).into());
         }
-        roster.members.push(member.clone());
+        Arc::make_mut(&mut roster.members).push(member.clone());
         let has = |k| roster.members.iter().any(|m| m.kind == k);
         let pairs = !roster.activating
             && roster.recording.is_none()
@@ -278,15 +294,29 @@ impl LiveSession {
             self.end.clone(),
         );
         let recording = recorder.id();
-        let mut slot = self.recorder.lock().await;
-        *slot = Some(recorder);
-        let members = {
+        // Under the roster's lock, so that whoever joins or leaves meanwhile is
+        // recorded after the presence of everyone here.
+        let (members, recorded) = {
             let mut roster = self.roster();
+            if roster.closed {
+                // Ended meanwhile: `finish` ran without a recorder to complete.
+                recorder.abandon();
+                return;
+            }
             roster.recording = Some(recording);
-            roster.members.clone()
+            let recorded = roster
+                .members
+                .iter()
+                .all(|member| recorder.record_start(&presence(member, true)).is_ok());
+            let _ = self.recorder.set(recorder);
+            (roster.members.clone(), recorded)
         };
+        if !recorded {
+            self.end.end(EndReason::RecordingFailed);
+            return;
+        }
         let now = self.services.now();
-        for member in &members {
+        for member in members.iter() {
             let noted = self
                 .services
                 .recording_participant_joined(
@@ -297,19 +327,11 @@ impl LiveSession {
                     now,
                 )
                 .await;
-            let recorded = match slot.as_mut() {
-                Some(recorder) => recorder
-                    .record(FrameDirection::Broadcast, "", presence(member, true))
-                    .await
-                    .is_ok(),
-                None => false,
-            };
-            if noted.is_err() || !recorded {
+            if noted.is_err() {
                 self.end.end(EndReason::RecordingFailed);
                 return;
             }
         }
-        drop(slot);
         tracing::info!(session = %record.id, recording = %recording, "session paired and recording");
         self.started.cancel();
     }
@@ -343,7 +365,7 @@ impl LiveSession {
         let (recording, empty) = {
             let mut roster = self.roster();
             let before = roster.members.len();
-            roster.members.retain(|m| m.id != member.id);
+            Arc::make_mut(&mut roster.members).retain(|m| m.id != member.id);
             if roster.members.len() == before {
                 return;
             }
@@ -371,18 +393,16 @@ impl LiveSession {
 
     /// A gateway frame about `about` to everyone else, recorded once the session runs.
     async fn broadcast(&self, about: &Member, frame: proto::Frame) {
-        if let Some(recorder) = self.recorder.lock().await.as_mut() {
+        if let Some(recorder) = self.recorder.get() {
             if recorder
-                .record(FrameDirection::Broadcast, "", frame.clone())
+                .record(FrameDirection::Broadcast, "", &frame)
                 .await
                 .is_err()
             {
                 return;
             }
         }
-        for target in self.targets(about, Route::Others) {
-            self.deliver(&target, frame.clone()).await;
-        }
+        self.deliver_all(about, Route::Others, frame).await;
     }
 
     /// Records `frame` from `from`, then relays it along `route`. `Err` when it could
@@ -395,47 +415,56 @@ impl LiveSession {
         frame: proto::Frame,
     ) -> Result<(), ()> {
         if !self.unrecorded() {
-            let mut recorder = self.recorder.lock().await;
-            let Some(recorder) = recorder.as_mut() else {
+            let Some(recorder) = self.recorder.get() else {
                 return Err(());
             };
             recorder
-                .record(direction, &from.id, frame.clone())
+                .record(direction, &from.id, &frame)
                 .await
                 .map_err(|_| ())?;
         }
-        for target in self.targets(from, route) {
-            self.deliver(&target, frame.clone()).await;
-        }
+        self.deliver_all(from, route, frame).await;
         Ok(())
     }
 
-    fn targets(&self, from: &Member, route: Route) -> Vec<Member> {
-        self.roster()
-            .members
-            .iter()
-            .filter(|m| m.id != from.id)
-            .filter(|m| match route {
-                Route::Viewers => m.kind != ParticipantKind::Agent,
-                Route::Agent => m.kind == ParticipantKind::Agent,
-                Route::Others => true,
-            })
-            .cloned()
-            .collect()
+    /// Hands `frame` to everyone `route` names besides `from`.
+    async fn deliver_all(&self, from: &Member, route: Route, frame: proto::Frame) {
+        let members = self.roster().members.clone();
+        // Each target but the last gets a copy; the last takes the frame itself.
+        let mut previous: Option<&Member> = None;
+        for member in members.iter() {
+            if !route.reaches(member, from) {
+                continue;
+            }
+            if let Some(target) = previous.replace(member) {
+                self.deliver(target, frame.clone()).await;
+            }
+        }
+        if let Some(target) = previous {
+            self.deliver(target, frame).await;
+        }
     }
 
     /// Hands `frame` to `target`. An observer that is not keeping up is dropped at
     /// once; the agent or engineer gets [`RelaySettings::peer_timeout`] before the
     /// session ends (`DISCONNECTED`): memory stays bounded either way.
     async fn deliver(&self, target: &Member, frame: proto::Frame) {
+        let frame = match target.outbound.try_send(frame.into()) {
+            Err(mpsc::error::TrySendError::Full(frame)) => frame,
+            // Queued, or the participant is gone (its stream ends on its own).
+            _ => return,
+        };
         if target.kind == ParticipantKind::Observer {
-            if let Err(mpsc::error::TrySendError::Full(_)) = target.outbound.try_send(frame) {
-                target.ejection.eject(Ejected::NotReading);
-            }
+            target.ejection.eject(Ejected::NotReading);
             return;
         }
-        let sent =
-            tokio::time::timeout(self.settings.peer_timeout, target.outbound.send(frame)).await;
+        // Boxed: only a full queue gets here, and the wait's state would otherwise be
+        // part of every participant's task for the whole session.
+        let sent = Box::pin(tokio::time::timeout(
+            self.settings.peer_timeout,
+            target.outbound.send(frame),
+        ))
+        .await;
         if sent.is_err() {
             tracing::info!(session = %self.record.id, participant = %target.id,
                 "participant stopped reading its frames: ending the session");
@@ -468,17 +497,18 @@ impl LiveSession {
         let end = frame(Kind::End(proto::End {
             reason: end_reason(reason) as i32,
         }));
-        for member in &members {
-            let _ = member.outbound.try_send(end.clone());
+        for member in members.iter() {
+            let _ = member.outbound.try_send(end.clone().into());
         }
-        let recorder = self.recorder.lock().await.take();
-        if let Some(recorder) = recorder {
-            if reason != EndReason::RecordingFailed && !recorder.finish(end).await {
+        if let Some(recorder) = self.recorder.get() {
+            if reason == EndReason::RecordingFailed {
+                recorder.abandon();
+            } else if !recorder.finish(&end).await {
                 tracing::error!(session = %self.record.id, "the recording could not be completed");
             }
         }
         if let Some(recording) = recording {
-            for member in &members {
+            for member in members.iter() {
                 if let Err(error) = self
                     .services
                     .recording_participant_left(recording, &member.id)
@@ -501,7 +531,7 @@ impl LiveSession {
     }
 
     /// Everyone connected, for the supervisor's credential checks.
-    pub fn members(&self) -> Vec<Member> {
+    pub fn members(&self) -> Arc<Vec<Member>> {
         self.roster().members.clone()
     }
 }

@@ -250,7 +250,9 @@ impl RecordingWriter {
             .write_at(&self.blob, at, &self.sealed)
             .await
             .map_err(ServiceError::internal)?;
-        self.sealed.clear();
+        // Released, not cleared: an idle session holds no segment-sized buffer between
+        // flushes (thousands of idle sessions would otherwise keep one each).
+        self.sealed = Vec::new();
         self.durable = self.segments * u64::from(RECORDING_SEGMENT);
         self.services
             .inner
