@@ -320,6 +320,7 @@ impl LiveSession {
             let noted = self
                 .services
                 .recording_participant_joined(
+                    self.record.tenant,
                     recording,
                     &member.id,
                     member.caller.principal.subject,
@@ -346,6 +347,7 @@ impl LiveSession {
         if let Some(recording) = recording {
             self.services
                 .recording_participant_joined(
+                    self.record.tenant,
                     recording,
                     &member.id,
                     member.caller.principal.subject,
@@ -379,7 +381,7 @@ impl LiveSession {
         if let Some(recording) = recording {
             if let Err(error) = self
                 .services
-                .recording_participant_left(recording, &member.id)
+                .recording_participant_left(self.record.tenant, recording, &member.id)
                 .await
             {
                 tracing::warn!(session = %self.record.id, error = %crate::error_chain(&error), "could not note a participant leaving");
@@ -511,7 +513,7 @@ impl LiveSession {
             for member in members.iter() {
                 if let Err(error) = self
                     .services
-                    .recording_participant_left(recording, &member.id)
+                    .recording_participant_left(self.record.tenant, recording, &member.id)
                     .await
                 {
                     tracing::warn!(session = %self.record.id, error = %crate::error_chain(&error), "could not note a participant leaving");

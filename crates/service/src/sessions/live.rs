@@ -7,7 +7,7 @@ use supportgate_store::{
     CaseState, EndReason, LiveChanges, ParticipantRecord, RecordingKind, SessionRecord,
     SessionState,
 };
-use supportgate_types::{DataClass, RecordingId, SubjectId};
+use supportgate_types::{DataClass, RecordingId, SubjectId, TenantId};
 
 use super::join::ParticipantKind;
 use crate::context::Event;
@@ -82,6 +82,7 @@ impl Services {
     /// `participant`), so the recording says who watched.
     pub async fn recording_participant_joined(
         &self,
+        tenant: TenantId,
         recording: RecordingId,
         participant: &str,
         subject: SubjectId,
@@ -98,20 +99,21 @@ impl Services {
         Ok(self
             .inner
             .main
-            .recording_participant_join(recording, &record)
+            .recording_participant_join(tenant, recording, &record)
             .await?)
     }
 
     /// Notes that a participant left the recorded session.
     pub async fn recording_participant_left(
         &self,
+        tenant: TenantId,
         recording: RecordingId,
         participant: &str,
     ) -> Result<(), ServiceError> {
         Ok(self
             .inner
             .main
-            .recording_participant_leave(recording, participant, self.now())
+            .recording_participant_leave(tenant, recording, participant, self.now())
             .await?)
     }
 

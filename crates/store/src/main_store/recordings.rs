@@ -307,16 +307,19 @@ impl MainStore {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Someone joined a recorded session.
+    /// Someone joined a recorded session of `tenant` (`NotFound` for another tenant's
+    /// recording: the write is scoped like every read).
     pub async fn recording_participant_join(
         &self,
+        tenant: TenantId,
         recording: RecordingId,
         p: &ParticipantRecord,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO recording_participants (recording_id, participant_id, subject_id, role, joined_at, left_at) \
-             VALUES ($1, $2, $3, $4, $5, NULL)",
+        let done = sqlx::query(
+            "INSERT INTO recording_participants (recording_id, participant_id, subject_id, role, joined_at) \
+             SELECT id, $3, $4, $5, $6 FROM recordings WHERE tenant_id = $1 AND id = $2",
         )
+        .bind(tenant.to_string())
         .bind(recording.to_string())
         .bind(p.participant.clone())
         .bind(p.subject.to_string())
@@ -325,22 +328,28 @@ impl MainStore {
         .execute(&self.pool)
         .await
         .map_err(|e| StoreError::from_sqlx("participant", e))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "recording" });
+        }
         Ok(())
     }
 
-    /// Someone left a recorded session.
+    /// Someone left a recorded session of `tenant`. Leaving twice keeps the first time.
     pub async fn recording_participant_leave(
         &self,
+        tenant: TenantId,
         recording: RecordingId,
         participant: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE recording_participants SET left_at = $1 WHERE recording_id = $2 AND participant_id = $3 AND left_at IS NULL",
+            "UPDATE recording_participants SET left_at = $1 WHERE recording_id = $2 AND participant_id = $3 \
+             AND left_at IS NULL AND recording_id IN (SELECT id FROM recordings WHERE tenant_id = $4)",
         )
         .bind(to_micros(at))
         .bind(recording.to_string())
         .bind(participant.to_owned())
+        .bind(tenant.to_string())
         .execute(&self.pool)
         .await
         .map_err(StoreError::Database)?;

@@ -545,12 +545,12 @@ backend_tests! {
         let agent = participant(acme.customer, "zed", "agent", t0);
         let observer = participant(acme.engineer.subject, "mia", "observer", t2);
         for p in [&observer, &agent, &engineer] {
-            s.main.recording_participant_join(r.id, p).await.unwrap();
+            s.main.recording_participant_join(acme.tenant, r.id, p).await.unwrap();
         }
         assert_eq!(participants(&s, &r).await, vec![agent.clone(), engineer.clone(), observer.clone()]);
 
-        s.main.recording_participant_leave(r.id, "erin", t3).await.unwrap();
-        s.main.recording_participant_leave(r.id, "nobody", t3).await.unwrap();
+        s.main.recording_participant_leave(acme.tenant, r.id, "erin", t3).await.unwrap();
+        s.main.recording_participant_leave(acme.tenant, r.id, "nobody", t3).await.unwrap();
         let left = ParticipantRecord { left_at: Some(t3), ..engineer };
         assert_eq!(participants(&s, &r).await, vec![agent, left, observer]);
         assert!(participants(&s, &insert(&s, live(&s, &acme, acme.case)).await).await.is_empty());
@@ -563,11 +563,11 @@ backend_tests! {
         let other = insert(&s, live(&s, &acme, acme.case)).await;
         let joined = s.tick();
         let p = participant(acme.engineer.subject, "p-1", "engineer", joined);
-        s.main.recording_participant_join(r.id, &p).await.unwrap();
-        s.main.recording_participant_join(other.id, &p).await.unwrap();
+        s.main.recording_participant_join(acme.tenant, r.id, &p).await.unwrap();
+        s.main.recording_participant_join(acme.tenant, other.id, &p).await.unwrap();
         let first = s.tick();
-        s.main.recording_participant_leave(r.id, "p-1", first).await.unwrap();
-        s.main.recording_participant_leave(r.id, "p-1", s.tick()).await.unwrap();
+        s.main.recording_participant_leave(acme.tenant, r.id, "p-1", first).await.unwrap();
+        s.main.recording_participant_leave(acme.tenant, r.id, "p-1", s.tick()).await.unwrap();
         assert_eq!(participants(&s, &r).await, vec![ParticipantRecord { left_at: Some(first), ..p.clone() }]);
         assert_eq!(participants(&s, &other).await, vec![p], "the same participant id in another recording has not left");
     }
@@ -577,22 +577,25 @@ backend_tests! {
         let acme = scene(&s, "acme").await;
         let r = insert(&s, live(&s, &acme, acme.case)).await;
         let p = participant(acme.engineer.subject, "p-1", "engineer", s.now());
-        s.main.recording_participant_join(r.id, &p).await.unwrap();
+        s.main.recording_participant_join(acme.tenant, r.id, &p).await.unwrap();
         let again = participant(acme.customer, "p-1", "agent", s.tick());
-        assert_conflict(s.main.recording_participant_join(r.id, &again).await);
+        assert_conflict(s.main.recording_participant_join(acme.tenant, r.id, &again).await);
         assert_eq!(participants(&s, &r).await, vec![p.clone()]);
-        assert!(s.main.recording_participant_join(RecordingId::new(), &p).await.is_err(), "not into a recording that does not exist");
+        assert_not_found(s.main.recording_participant_join(acme.tenant, RecordingId::new(), &p).await);
     }
 
-    async fn participants_of_another_tenants_recording_are_not_returned(backend: Backend) {
+    async fn participants_of_another_tenants_recording_are_not_returned_added_or_ended(backend: Backend) {
         let s = Stores::open(backend).await;
         let acme = scene(&s, "acme").await;
         let globex = scene(&s, "globex").await;
         let ours = insert(&s, live(&s, &acme, acme.case)).await;
         let p = participant(acme.engineer.subject, "p-1", "engineer", s.now());
-        s.main.recording_participant_join(ours.id, &p).await.unwrap();
+        s.main.recording_participant_join(acme.tenant, ours.id, &p).await.unwrap();
         assert!(s.main.recording_participants(globex.tenant, ours.id).await.unwrap().is_empty());
-        assert_eq!(participants(&s, &ours).await, vec![p]);
+        let intruder = participant(globex.engineer.subject, "p-2", "observer", s.tick());
+        assert_not_found(s.main.recording_participant_join(globex.tenant, ours.id, &intruder).await);
+        s.main.recording_participant_leave(globex.tenant, ours.id, "p-1", s.tick()).await.unwrap();
+        assert_eq!(participants(&s, &ours).await, vec![p], "another tenant neither adds a participant nor ends one");
     }
 
     async fn hostile_text_and_sealed_bytes_round_trip_unchanged(backend: Backend) {
@@ -620,13 +623,13 @@ backend_tests! {
             assert_eq!(meta(&s, &r).await, metadata_only(&r));
             joined += Duration::seconds(1);
             let p = participant(acme.customer, &short, text, joined);
-            s.main.recording_participant_join(live_r.id, &p).await.unwrap();
+            s.main.recording_participant_join(acme.tenant, live_r.id, &p).await.unwrap();
             people.push(p);
         }
         assert_eq!(participants(&s, &live_r).await, people);
         let left = s.tick();
         for p in &people {
-            s.main.recording_participant_leave(live_r.id, &p.participant, left).await.unwrap();
+            s.main.recording_participant_leave(acme.tenant, live_r.id, &p.participant, left).await.unwrap();
         }
         assert!(participants(&s, &live_r).await.iter().all(|p| p.left_at == Some(left)), "each hostile participant id matched itself");
         let listed = s.main.recording_list(acme.tenant, acme.case, None, &page(100, None)).await.unwrap();
