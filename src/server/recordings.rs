@@ -2,7 +2,7 @@
 
 mod export;
 
-use supportgate_service::{ImportInput, RecordingDetails, ServiceError};
+use supportgate_service::{ContentRead, ImportInput, RecordingDetails};
 use supportgate_store::{
     ParticipantRecord, RecordingKind, RecordingRecord, RecordingSource, RecordingState,
 };
@@ -329,7 +329,7 @@ impl RecordingService for Edge {
                 &caller,
                 recording_id,
                 purpose(r.purpose),
-                "recording.download",
+                ContentRead::Download,
                 range.offset,
                 range.length,
             )
@@ -385,21 +385,12 @@ impl RecordingService for Edge {
                 &caller,
                 recording_id,
                 purpose(r.purpose),
-                "recording.export",
+                ContentRead::Export,
                 0,
                 0,
             )
             .await
             .map_err(|e| to_status(e, request_id))?;
-        if content.record.kind != RecordingKind::Terminal {
-            return Err(to_status(
-                ServiceError::FailedPrecondition {
-                    reason: "RECORDING_NOT_EXPORTABLE",
-                    message: "only terminal session recordings convert to asciicast; download others as they are".into(),
-                },
-                request_id,
-            ));
-        }
         let header = proto::ContentHeader {
             object_id: recording_id.to_string(),
             total_size: 0,

@@ -31,7 +31,7 @@ pub use error::ServiceError;
 pub use gateway_key::{GatewayKey, TrustedKeys};
 pub use log::{LogExport, LogRange};
 pub use recordings::{
-    ImportInput, ImportWriter, RecordingContent, RecordingDetails, RecordingWriter,
+    ContentRead, ImportInput, ImportWriter, RecordingContent, RecordingDetails, RecordingWriter,
     SESSION_MEDIA_TYPE,
 };
 pub use rotation::Rotation;

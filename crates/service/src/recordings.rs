@@ -6,7 +6,7 @@ mod access;
 mod import;
 mod writer;
 
-pub use access::{RecordingContent, RecordingDetails};
+pub use access::{ContentRead, RecordingContent, RecordingDetails};
 pub use import::{ImportInput, ImportWriter};
 pub use writer::RecordingWriter;
 

@@ -3,7 +3,7 @@
 //! engineer and observers. The live relay is the edge's; here are the rules and the log.
 
 mod join;
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod live;
 
 pub use join::{JoinGrant, ParticipantKind};

@@ -209,5 +209,12 @@ backend_tests! {
         let other = world.server.as_actor(&acme.other_engineer).await;
         assert_status(export(&other, id, PROVIDE, ASCIICAST).await, Code::PermissionDenied, "NOT_ASSIGNED");
         assert_status(export(&engineer, id, 0, ASCIICAST).await, Code::InvalidArgument, "PURPOSE_REQUIRED");
+
+        // A refused export is a denied decision in the log, never an "allowed" one.
+        let filter = supportgate::proto::ListEntriesRequest { case_id: acme.case.clone(), action: "recording.export".into(), ..Default::default() };
+        let exports = world.log(filter).await;
+        assert!(exports.iter().all(|e| e.decision() != supportgate::proto::Decision::Allowed), "no export happened: {exports:?}");
+        let unexportable = exports.iter().filter(|e| e.reason == "RECORDING_NOT_EXPORTABLE").count();
+        assert_eq!(unexportable, 4, "each refused export of an import is logged with why: {exports:?}");
     }
 }

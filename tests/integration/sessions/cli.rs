@@ -801,4 +801,18 @@ async fn a_gateway_killed_mid_session_keeps_the_durable_part_as_a_truncated_reco
         .json(carol, &["recording", "list", "--case", &case])
         .await;
     assert_eq!(listed[0]["state"], "truncated", "{listed}");
+    // What the restart changed is in the log, as the gateway's own events.
+    let log = cli.json(carol, &["log", "list", "--case", &case]).await;
+    let entries = log.as_array().expect("log entries");
+    for (action, resource, reason) in [
+        ("recording.truncate", &recording, "GATEWAY_RESTARTED"),
+        ("session.end", &session, "SHUTDOWN"),
+    ] {
+        assert!(
+            entries.iter().any(|e| e["action"] == action
+                && e["resource_id"] == resource.as_str()
+                && e["reason"] == reason),
+            "{action} {reason} is in the log: {log}"
+        );
+    }
 }

@@ -2,14 +2,16 @@
 //! Every read is a logged decision, so a customer listing the log of their case sees
 //! who replayed its recordings.
 
-use supportgate_policy::{AccessRequest, RequestedPurpose};
+use supportgate_audit::Decision;
+use supportgate_policy::{evaluate, AccessRequest, RequestedPurpose, Verdict};
 use supportgate_store::{
     BlobKey, Page, ParticipantRecord, RecordingKind, RecordingRecord, RecordingSource,
     RecordingState,
 };
-use supportgate_types::{CaseId, RecordingId, Role};
+use supportgate_types::{CaseId, DataClass, RecordingId, Role};
 
 use super::writer::open_ended;
+use crate::context::Event;
 use crate::transfers::content::ContentReader;
 use crate::{Caller, DownloadChunk, ServiceError, Services};
 
@@ -24,6 +26,52 @@ pub struct RecordingDetails {
     pub description: Option<String>,
     /// Who took part.
     pub participants: Vec<ParticipantRecord>,
+}
+
+/// Why a recording's stored form is opened: each is its own logged action, and an
+/// export also needs a recording it can convert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContentRead {
+    /// The stored form, as it is (`recording.download`).
+    Download,
+    /// Converted to asciicast by the edge (`recording.export`): terminal recordings only.
+    Export,
+}
+
+impl ContentRead {
+    fn action(self) -> &'static str {
+        match self {
+            ContentRead::Download => "recording.download",
+            ContentRead::Export => "recording.export",
+        }
+    }
+}
+
+/// Whether `record`'s content can be read for `read` now; checked before the
+/// decision is logged, so the log never says "allowed" for a read that cannot happen.
+fn readable(record: &RecordingRecord, read: Option<ContentRead>) -> Result<(), ServiceError> {
+    let Some(read) = read else {
+        return Ok(());
+    };
+    match record.state {
+        RecordingState::Recording => {
+            return Err(ServiceError::FailedPrecondition {
+                reason: "RECORDING_IN_PROGRESS",
+                message: "the session is still being recorded".into(),
+            })
+        }
+        RecordingState::Purged => return Err(ServiceError::NotFound { what: "recording" }),
+        RecordingState::Available | RecordingState::Truncated => {}
+    }
+    if read == ContentRead::Export && record.kind != RecordingKind::Terminal {
+        return Err(ServiceError::FailedPrecondition {
+            reason: "RECORDING_NOT_EXPORTABLE",
+            message:
+                "only terminal session recordings convert to asciicast; download others as they are"
+                    .into(),
+        });
+    }
+    Ok(())
 }
 
 /// A permitted read of a recording's stored form.
@@ -101,6 +149,7 @@ impl Services {
         recording: RecordingId,
         purpose: RequestedPurpose,
         action: &'static str,
+        read: Option<ContentRead>,
     ) -> Result<(RecordingRecord, supportgate_policy::CustomerDataAccess), ServiceError> {
         let located = match caller.principal.tenant {
             // An import still arriving does not exist yet for readers.
@@ -122,6 +171,30 @@ impl Services {
                 .map(|(_, facts)| facts),
             None => None,
         };
+        if let Some(r) = &located {
+            let admitted = matches!(
+                evaluate(
+                    &caller.principal,
+                    purpose,
+                    DataClass::Customer,
+                    facts.as_ref()
+                ),
+                Verdict::Allow(..)
+            );
+            if let (true, Err(refusal)) = (admitted, readable(r, read)) {
+                let event = Event {
+                    action,
+                    data_class: DataClass::Customer,
+                    tenant: Some(r.tenant),
+                    resource_id: Some(recording.to_string()),
+                    case_id: Some(r.case),
+                    decision: Decision::Denied,
+                    reason: refusal.reason(),
+                };
+                self.log_for(caller, event, purpose.code()).await?;
+                return Err(refusal);
+            }
+        }
         let request = AccessRequest {
             principal: &caller.principal,
             action,
@@ -150,7 +223,7 @@ impl Services {
         purpose: RequestedPurpose,
     ) -> Result<RecordingDetails, ServiceError> {
         let (record, _grant) = self
-            .recording_grant(caller, recording, purpose, "recording.get")
+            .recording_grant(caller, recording, purpose, "recording.get", None)
             .await?;
         let object = record.id.to_string();
         let open = |sealed: &Option<Vec<u8>>, field: &'static str| {
@@ -181,32 +254,32 @@ impl Services {
         })
     }
 
-    /// Opens a recording's stored form for `purpose` (`length` 0: to the end).
+    /// Opens a recording's stored form for `purpose` and `read` (`length` 0: to the
+    /// end). A recording still being recorded, or an export of one that is not a
+    /// terminal recording, is refused and logged as denied.
     pub async fn recording_open(
         &self,
         caller: &Caller,
         recording: RecordingId,
         purpose: RequestedPurpose,
-        action: &'static str,
+        read: ContentRead,
         offset: u64,
         length: u64,
     ) -> Result<RecordingContent, ServiceError> {
         let (record, _grant) = self
-            .recording_grant(caller, recording, purpose, action)
+            .recording_grant(caller, recording, purpose, read.action(), Some(read))
             .await?;
+        // The state may have moved since the check before the decision: check again.
+        readable(&record, Some(read))?;
         let (readable, sealed_size) = match record.state {
             RecordingState::Available => (record.size, record.size),
             RecordingState::Truncated => (
                 record.durable_bytes,
                 open_ended(super::writer::RECORDING_SEGMENT),
             ),
-            RecordingState::Recording => {
-                return Err(ServiceError::FailedPrecondition {
-                    reason: "RECORDING_IN_PROGRESS",
-                    message: "the session is still being recorded".into(),
-                })
+            RecordingState::Recording | RecordingState::Purged => {
+                return Err(ServiceError::NotFound { what: "recording" })
             }
-            RecordingState::Purged => return Err(ServiceError::NotFound { what: "recording" }),
         };
         if offset > readable {
             return Err(ServiceError::OutOfRange {

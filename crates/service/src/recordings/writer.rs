@@ -12,14 +12,17 @@
 //! seals the tail — never empty, it always holds the closing frame — as the last one.
 
 use ring::digest::{Context, SHA256};
+use supportgate_audit::Decision;
 use supportgate_crypto::{DataKey, KeyClass, SegmentCipher, StreamHeader};
 use supportgate_store::{
-    BlobKey, ObjectKeyRecord, RecordingKind, RecordingRecord, RecordingSource, RecordingState,
-    SessionRecord,
+    BlobKey, EndReason, ObjectKeyRecord, RecordingKind, RecordingRecord, RecordingSource,
+    RecordingState, SessionRecord, SessionState,
 };
-use supportgate_types::{RecordingId, TenantId};
+use supportgate_types::{DataClass, RecordingId, TenantId};
 
 use super::SESSION_MEDIA_TYPE;
+use crate::context::Event;
+use crate::sessions::lifecycle::reason_code;
 use crate::{ServiceError, Services};
 
 /// Segment size of session recordings: small, so an early flush pads little.
@@ -144,15 +147,28 @@ impl Services {
     }
 
     /// After a restart: session recordings left in progress by a crash are marked
-    /// truncated at their last durable byte (readable up to there); imports cut short
-    /// are destroyed (an import is all or nothing). Returns how many were found.
+    /// truncated at their last durable byte (readable up to there) and their sessions
+    /// ended (`SHUTDOWN`); imports cut short are destroyed (an import is all or
+    /// nothing). Each change is logged, as the gateway's own event, before it is made.
+    /// Returns how many were found.
     ///
     /// Assumes this gateway is the only one writing recordings (see DESIGN scale-out).
     pub async fn recordings_recover(&self) -> Result<usize, ServiceError> {
         let stale = self.inner.main.recordings_in_progress().await?;
         let main = &self.inner.main;
         for r in &stale {
+            let event = |action, reason| Event {
+                action,
+                data_class: DataClass::Metadata,
+                tenant: Some(r.tenant),
+                resource_id: Some(r.id.to_string()),
+                case_id: Some(r.case),
+                decision: Decision::Allowed,
+                reason,
+            };
             if r.source == RecordingSource::Imported {
+                self.log_system(event("recording.import.discard", "GATEWAY_RESTARTED"))
+                    .await?;
                 let object = r.id.to_string();
                 main.object_key_delete(r.tenant, &object).await?;
                 main.recording_discard(r.tenant, r.id).await?;
@@ -164,6 +180,8 @@ impl Services {
                     .map_err(ServiceError::internal)?;
                 continue;
             }
+            self.log_system(event("recording.truncate", "GATEWAY_RESTARTED"))
+                .await?;
             main.recording_finish(
                 r.tenant,
                 r.id,
@@ -175,15 +193,18 @@ impl Services {
                 self.now(),
             )
             .await?;
-            if let Some(session) = r.session {
-                main.session_end(
-                    r.tenant,
-                    session,
-                    self.now(),
-                    supportgate_store::EndReason::Shutdown,
-                )
-                .await?;
+            let Some(session) = r.session else {
+                continue;
+            };
+            let live = main.session_get(r.tenant, session).await?;
+            if live.state == SessionState::Ended {
+                continue;
             }
+            let mut end = event("session.end", reason_code(EndReason::Shutdown));
+            end.resource_id = Some(session.to_string());
+            self.log_system(end).await?;
+            main.session_end(r.tenant, session, self.now(), EndReason::Shutdown)
+                .await?;
         }
         Ok(stale.len())
     }
