@@ -390,6 +390,12 @@ impl Services {
 
     /// Ends a session (the relay calls this once, whatever ended it); `false` when it
     /// had already ended. Logged as the gateway's own event.
+    ///
+    /// ## Why the end is stored before it is logged
+    /// Everywhere else a change waits for its log entry. An end must not: if the log
+    /// were unavailable, a session whose relay has already stopped would stay active
+    /// in the store and could be joined again once the log came back. Ending is the
+    /// safe direction, so it happens first and is logged right after.
     pub async fn session_finish(
         &self,
         session: &SessionRecord,
