@@ -9,6 +9,7 @@
 //!   gRPC statuses in one place;
 //! - plaintext content exists only in memory, between a store read and the response.
 
+mod case_reads;
 mod cases;
 mod contacts;
 mod context;

@@ -2,16 +2,14 @@
 //! Every read is a logged decision, so a customer listing the log of their case sees
 //! who replayed its recordings.
 
-use supportgate_audit::Decision;
-use supportgate_policy::{evaluate, AccessRequest, RequestedPurpose, Verdict};
+use supportgate_policy::RequestedPurpose;
 use supportgate_store::{
     BlobKey, Page, ParticipantRecord, RecordingKind, RecordingRecord, RecordingSource,
     RecordingState,
 };
-use supportgate_types::{CaseId, DataClass, RecordingId, Role};
+use supportgate_types::{CaseId, RecordingId};
 
 use super::writer::open_ended;
-use crate::context::Event;
 use crate::transfers::content::ContentReader;
 use crate::{Caller, DownloadChunk, ServiceError, Services};
 
@@ -112,29 +110,9 @@ impl Services {
         kind: Option<RecordingKind>,
         page: &Page,
     ) -> Result<Vec<RecordingRecord>, ServiceError> {
-        self.inner
-            .policy
-            .authorize_metadata(
-                self.audit_sink(),
-                &caller.principal,
-                "recording.list",
-                None,
-                caller.request_id,
-            )
-            .await?;
-        let tenant = caller
-            .principal
-            .tenant
-            .ok_or(ServiceError::NotFound { what: "case" })?;
-        if caller.principal.role == Role::SupportEngineer {
-            let assigned = self
-                .case_facts(caller, case)
-                .await?
-                .is_some_and(|(_, f)| f.assigned_to_caller);
-            if !assigned {
-                return Ok(Vec::new());
-            }
-        }
+        let Some(tenant) = self.case_listing(caller, case, "recording.list").await? else {
+            return Ok(Vec::new());
+        };
         Ok(self
             .inner
             .main
@@ -164,49 +142,10 @@ impl Services {
                 }),
             None => None,
         };
-        let facts = match &located {
-            Some(r) => self
-                .case_facts(caller, r.case)
-                .await?
-                .map(|(_, facts)| facts),
-            None => None,
-        };
-        if let Some(r) = &located {
-            let admitted = matches!(
-                evaluate(
-                    &caller.principal,
-                    purpose,
-                    DataClass::Customer,
-                    facts.as_ref()
-                ),
-                Verdict::Allow(..)
-            );
-            if let (true, Err(refusal)) = (admitted, readable(r, read)) {
-                let event = Event {
-                    action,
-                    data_class: DataClass::Customer,
-                    tenant: Some(r.tenant),
-                    resource_id: Some(recording.to_string()),
-                    case_id: Some(r.case),
-                    decision: Decision::Denied,
-                    reason: refusal.reason(),
-                };
-                self.log_for(caller, event, purpose.code()).await?;
-                return Err(refusal);
-            }
-        }
-        let request = AccessRequest {
-            principal: &caller.principal,
-            action,
-            purpose,
-            resource: facts,
-            resource_id: Some(recording.to_string()),
-            request_id: caller.request_id,
-        };
+        let ready = located.as_ref().map_or(Ok(()), |r| readable(r, read));
+        let case = located.as_ref().map(|r| r.case);
         let grant = self
-            .inner
-            .policy
-            .authorize_customer_data(self.audit_sink(), request)
+            .authorize_case_read(caller, case, action, purpose, recording.to_string(), ready)
             .await?;
         let record = self.inner.main.recording_get(&grant, recording).await?;
         if record.source == RecordingSource::Imported && record.state == RecordingState::Recording {

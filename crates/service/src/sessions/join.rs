@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use supportgate_audit::Decision;
-use supportgate_policy::{evaluate, AccessRequest, RequestedPurpose, Verdict};
+use supportgate_policy::RequestedPurpose;
 use supportgate_store::{ConsentScope, SessionRecord, SessionState};
 use supportgate_types::{DataClass, PurposeCode, Role, SessionId};
 
@@ -156,70 +156,33 @@ impl Services {
         kind: ParticipantKind,
         purpose: RequestedPurpose,
     ) -> Result<SessionRecord, ServiceError> {
-        let facts = match &record {
-            Some(r) => self
-                .case_facts(caller, r.case)
-                .await?
-                .map(|(_, facts)| facts),
-            None => None,
-        };
         let action = if kind == ParticipantKind::Engineer {
             "session.join.engineer"
         } else {
             "session.join.observer"
         };
-        let event = |decision, reason| Event {
-            action,
-            data_class: DataClass::Customer,
-            tenant: caller.principal.tenant,
-            resource_id: Some(session.to_string()),
-            case_id: record.as_ref().map(|r| r.case),
-            decision,
-            reason,
-        };
         if kind == ParticipantKind::Engineer && caller.principal.role != Role::SupportEngineer {
-            self.log_for(
-                caller,
-                event(Decision::Denied, "ROLE_DENIED"),
-                purpose.code(),
-            )
-            .await?;
+            let event = Event {
+                action,
+                data_class: DataClass::Customer,
+                tenant: caller.principal.tenant,
+                resource_id: Some(session.to_string()),
+                case_id: record.as_ref().map(|r| r.case),
+                decision: Decision::Denied,
+                reason: "ROLE_DENIED",
+            };
+            self.log_for(caller, event, purpose.code()).await?;
             return Err(ServiceError::Denied {
                 reason: "ROLE_DENIED",
                 message: "only a support engineer joins as the engineer".into(),
             });
         }
-        let admitted = matches!(
-            evaluate(
-                &caller.principal,
-                purpose,
-                DataClass::Customer,
-                facts.as_ref()
-            ),
-            Verdict::Allow(..)
-        );
-        if let (true, Some(r)) = (admitted, &record) {
-            if let Some(refusal) = not_joinable(r, self.now()) {
-                self.log_for(
-                    caller,
-                    event(Decision::Denied, NOT_JOINABLE),
-                    purpose.code(),
-                )
-                .await?;
-                return Err(refusal);
-            }
-        }
-        let request = AccessRequest {
-            principal: &caller.principal,
-            action,
-            purpose,
-            resource: facts,
-            resource_id: Some(session.to_string()),
-            request_id: caller.request_id,
+        let ready = match &record {
+            Some(r) => not_joinable(r, self.now()).map_or(Ok(()), Err),
+            None => Ok(()),
         };
-        self.inner
-            .policy
-            .authorize_customer_data(self.audit_sink(), request)
+        let case = record.as_ref().map(|r| r.case);
+        self.authorize_case_read(caller, case, action, purpose, session.to_string(), ready)
             .await?;
         record.ok_or(ServiceError::NotFound { what: "session" })
     }

@@ -130,14 +130,8 @@ impl Services {
             .tenant
             .ok_or(ServiceError::NotFound { what: "session" })?;
         let record = self.inner.main.session_get(tenant, session).await?;
-        if caller.principal.role == Role::SupportEngineer {
-            let assigned = self
-                .case_facts(caller, record.case)
-                .await?
-                .is_some_and(|(_, f)| f.assigned_to_caller);
-            if !assigned {
-                return Err(ServiceError::NotFound { what: "session" });
-            }
+        if !self.sees_case(caller, record.case).await? {
+            return Err(ServiceError::NotFound { what: "session" });
         }
         Ok(record)
     }
@@ -358,29 +352,9 @@ impl Services {
         state: Option<SessionState>,
         page: &Page,
     ) -> Result<Vec<SessionRecord>, ServiceError> {
-        self.inner
-            .policy
-            .authorize_metadata(
-                self.audit_sink(),
-                &caller.principal,
-                "session.list",
-                None,
-                caller.request_id,
-            )
-            .await?;
-        let tenant = caller
-            .principal
-            .tenant
-            .ok_or(ServiceError::NotFound { what: "case" })?;
-        if caller.principal.role == Role::SupportEngineer {
-            let assigned = self
-                .case_facts(caller, case)
-                .await?
-                .is_some_and(|(_, f)| f.assigned_to_caller);
-            if !assigned {
-                return Ok(Vec::new());
-            }
-        }
+        let Some(tenant) = self.case_listing(caller, case, "session.list").await? else {
+            return Ok(Vec::new());
+        };
         Ok(self
             .inner
             .main

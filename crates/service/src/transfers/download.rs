@@ -3,7 +3,7 @@
 //! whatever the file's size.
 
 use bytes::Bytes;
-use supportgate_policy::{AccessRequest, RequestedPurpose};
+use supportgate_policy::RequestedPurpose;
 use supportgate_store::{BlobKey, UploadState};
 use supportgate_types::FileId;
 
@@ -65,25 +65,16 @@ impl Services {
                 .filter(|r| r.state == UploadState::Available),
             None => None,
         };
-        let facts = match &located {
-            Some(record) => self
-                .case_facts(caller, record.case)
-                .await?
-                .map(|(_, facts)| facts),
-            None => None,
-        };
-        let request = AccessRequest {
-            principal: &caller.principal,
-            action: "transfer.download",
-            purpose,
-            resource: facts,
-            resource_id: Some(file.to_string()),
-            request_id: caller.request_id,
-        };
+        let case = located.as_ref().map(|r| r.case);
         let grant = self
-            .inner
-            .policy
-            .authorize_customer_data(self.audit_sink(), request)
+            .authorize_case_read(
+                caller,
+                case,
+                "transfer.download",
+                purpose,
+                file.to_string(),
+                Ok(()),
+            )
             .await?;
         let record = self.inner.main.file_get(&grant, file).await?;
         if offset > record.size {

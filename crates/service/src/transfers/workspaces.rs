@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use supportgate_audit::Decision;
-use supportgate_policy::{AccessRequest, RequestedPurpose};
+use supportgate_policy::RequestedPurpose;
 use supportgate_store::{Page, UploadRecord, WorkspaceRecord};
 use supportgate_types::{CaseId, DataClass, FileId, Role, SubjectId, TenantId, WorkspaceId};
 
@@ -168,25 +168,16 @@ impl Services {
             Some(tenant) => self.inner.main.workspace_get(tenant, workspace).await.ok(),
             None => None,
         };
-        let facts = match &found {
-            Some(w) => self
-                .case_facts(caller, w.case)
-                .await?
-                .map(|(_, facts)| facts),
-            None => None,
-        };
-        let request = AccessRequest {
-            principal: &caller.principal,
-            action: "transfer.file.list",
-            purpose,
-            resource: facts,
-            resource_id: Some(workspace.to_string()),
-            request_id: caller.request_id,
-        };
+        let case = found.as_ref().map(|w| w.case);
         let grant = self
-            .inner
-            .policy
-            .authorize_customer_data(self.audit_sink(), request)
+            .authorize_case_read(
+                caller,
+                case,
+                "transfer.file.list",
+                purpose,
+                workspace.to_string(),
+                Ok(()),
+            )
             .await?;
         let records = self.inner.main.file_list(&grant, workspace, page).await?;
         let mut views = Vec::with_capacity(records.len());
