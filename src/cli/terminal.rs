@@ -313,15 +313,9 @@ impl Terminal {
     }
 
     async fn on_inbound(&mut self, message: Result<Option<Frame>, tonic::Status>) -> Step {
-        let frame = match message {
-            Ok(Some(frame)) => frame,
-            Ok(None) if self.ending.is_some() => return Step::Done(Ok(())),
-            Ok(None) => {
-                return Step::Done(Err(CliError::failed(
-                    "the gateway closed the session stream without saying why",
-                )))
-            }
-            Err(status) => return Step::Done(Err(status.into())),
+        let frame = match live::received(message, self.ending.is_some()) {
+            Ok(frame) => frame,
+            Err(done) => return Step::Done(done),
         };
         match frame.kind {
             Some(Kind::Output(output)) => {

@@ -78,6 +78,23 @@ pub async fn join(
     }
 }
 
+/// What the gateway sent next on a live stream: the frame, or how the client is done.
+/// A stream that closes after this client asked to end (`ending`) is a normal end;
+/// closing otherwise, or failing, is an error.
+pub fn received(
+    message: Result<Option<Frame>, tonic::Status>,
+    ending: bool,
+) -> Result<Frame, Result<(), CliError>> {
+    match message {
+        Ok(Some(frame)) => Ok(frame),
+        Ok(None) if ending => Err(Ok(())),
+        Ok(None) => Err(Err(CliError::failed(
+            "the gateway closed the session stream without saying why",
+        ))),
+        Err(status) => Err(Err(status.into())),
+    }
+}
+
 /// A frame of this kind.
 pub fn frame(kind: Kind) -> Frame {
     Frame { kind: Some(kind) }
