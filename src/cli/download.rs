@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use ring::digest::{Context, SHA256};
+use ring::digest::{Context, Digest, SHA256};
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -13,7 +13,12 @@ use super::connect::Clients;
 use super::error::CliError;
 use super::output::{emit, hex, key_values, note};
 use super::OutputFormat;
-use crate::proto::{download_file_response::Part, ByteRange, DownloadFileRequest};
+use tonic::Streaming;
+
+use crate::proto::{
+    download_file_response::Part, ByteRange, ContentChunk, ContentHeader, DownloadFileRequest,
+    DownloadFileResponse,
+};
 
 /// What to download.
 #[derive(Debug, Args)]
@@ -41,21 +46,27 @@ struct Downloaded {
     resumed_from: u64,
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
+pub(crate) fn write_error(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
     move |e| CliError::failed(format!("cannot write {}: {e}", path.display()))
+}
+
+/// Refuses to overwrite `path` unless `force`.
+pub(crate) fn refuse_existing(path: &Path, force: bool) -> Result<(), CliError> {
+    if path.exists() && !force {
+        return Err(CliError::usage(format!(
+            "{} exists; pass --force to replace it",
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Downloads into `OUT.partial` (continuing one an earlier run left), checks the
 /// SHA-256 of the whole file, then renames it to `OUT`.
 pub async fn run(args: DownloadArgs, clients: &Clients, out: OutputFormat) -> Result<(), CliError> {
-    if args.out.exists() && !args.force {
-        return Err(CliError::usage(format!(
-            "{} exists; pass --force to replace it",
-            args.out.display()
-        )));
-    }
-    let partial = partial_path(&args.out);
-    let (mut hash, resumed_from) = prefix(&partial).await?;
+    refuse_existing(&args.out, args.force)?;
+    let resume = Resume::open(&args.out).await?;
+    let resumed_from = resume.offset;
     let request = DownloadFileRequest {
         file_id: args.file.clone(),
         purpose: args.purpose.to_proto().into(),
@@ -64,43 +75,18 @@ pub async fn run(args: DownloadArgs, clients: &Clients, out: OutputFormat) -> Re
             length: 0,
         }),
     };
-    let mut stream = clients
+    let stream = clients
         .transfers()
         .download_file(request)
         .await?
         .into_inner();
-    let Some(Part::Header(header)) = stream.message().await?.and_then(|m| m.part) else {
-        return Err(CliError::failed(
-            "the gateway did not start the download with a header",
-        ));
+    let part = |m: DownloadFileResponse| match m.part? {
+        Part::Header(header) => Some(ContentPart::Header(header)),
+        Part::Chunk(chunk) => Some(ContentPart::Chunk(chunk)),
     };
-    let progress = super::upload_progress(header.total_size, &args.file);
-    progress.set_position(resumed_from);
-    let mut file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&partial)
-        .await
-        .map_err(io(&partial))?;
-    while let Some(message) = stream.message().await? {
-        if let Some(Part::Chunk(chunk)) = message.part {
-            file.write_all(&chunk.data).await.map_err(io(&partial))?;
-            hash.update(&chunk.data);
-            progress.set_position(chunk.offset + chunk.data.len() as u64);
-        }
-    }
-    file.sync_all().await.map_err(io(&partial))?;
-    progress.finish_and_clear();
-    let digest = hash.finish();
-    if digest.as_ref() != header.sha256.as_ref() {
-        let _ = tokio::fs::remove_file(&partial).await;
-        return Err(CliError::failed(
-            "the downloaded bytes do not match the file's SHA-256; nothing was kept, try again",
-        ));
-    }
-    tokio::fs::rename(&partial, &args.out)
-        .await
-        .map_err(io(&args.out))?;
+    let (header, _) = resume
+        .receive(stream, part, &args.file, Checksum::Required("file"))
+        .await?;
     note(&format!(
         "downloaded {} bytes to {}",
         header.total_size,
@@ -135,6 +121,99 @@ pub(crate) fn partial_path(out: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// One message of a content stream (`DownloadFile`, `DownloadRecording`), whatever
+/// the RPC's own response type.
+pub(crate) enum ContentPart {
+    Header(ContentHeader),
+    Chunk(ContentChunk),
+}
+
+/// Whether the header's SHA-256 must be there and match, and what the content is
+/// called in the refusal.
+pub(crate) enum Checksum {
+    /// Always: a header without one does not match.
+    Required(&'static str),
+    /// Only when the header has one (a truncated recording has none).
+    IfAnnounced(&'static str),
+}
+
+/// A download to `out` that goes through `PATH.partial` and continues what an
+/// earlier run left there.
+pub(crate) struct Resume {
+    out: PathBuf,
+    partial: PathBuf,
+    hash: Context,
+    /// Bytes already in the partial file: where the request's range starts.
+    pub offset: u64,
+}
+
+impl Resume {
+    /// Looks at what an earlier run left for `out`.
+    pub(crate) async fn open(out: &Path) -> Result<Resume, CliError> {
+        let partial = partial_path(out);
+        let (hash, offset) = prefix(&partial).await?;
+        Ok(Resume {
+            out: out.to_path_buf(),
+            partial,
+            hash,
+            offset,
+        })
+    }
+
+    /// Appends `stream`'s chunks to the partial file with a progress bar (labelled
+    /// `label`), checks the whole content's SHA-256 as `checksum` says, and gives the
+    /// file its final name. On a mismatch nothing is kept. Returns the header and the
+    /// SHA-256 of the whole content.
+    pub(crate) async fn receive<M>(
+        mut self,
+        mut stream: Streaming<M>,
+        part: impl Fn(M) -> Option<ContentPart>,
+        label: &str,
+        checksum: Checksum,
+    ) -> Result<(ContentHeader, Digest), CliError> {
+        let Some(ContentPart::Header(header)) = stream.message().await?.and_then(&part) else {
+            return Err(CliError::failed(
+                "the gateway did not start the download with a header",
+            ));
+        };
+        let partial = &self.partial;
+        let progress = super::upload_progress(header.total_size, label);
+        progress.set_position(self.offset);
+        let mut file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(partial)
+            .await
+            .map_err(write_error(partial))?;
+        while let Some(message) = stream.message().await? {
+            if let Some(ContentPart::Chunk(chunk)) = part(message) {
+                file.write_all(&chunk.data)
+                    .await
+                    .map_err(write_error(partial))?;
+                self.hash.update(&chunk.data);
+                progress.set_position(chunk.offset + chunk.data.len() as u64);
+            }
+        }
+        file.sync_all().await.map_err(write_error(partial))?;
+        progress.finish_and_clear();
+        let digest = self.hash.finish();
+        let (checked, what) = match checksum {
+            Checksum::Required(what) => (true, what),
+            Checksum::IfAnnounced(what) => (!header.sha256.is_empty(), what),
+        };
+        if checked && digest.as_ref() != header.sha256.as_ref() {
+            let _ = tokio::fs::remove_file(partial).await;
+            return Err(CliError::failed(format!(
+                "the downloaded bytes do not match the {what}'s SHA-256; nothing was kept, try again"
+            )));
+        }
+        tokio::fs::rename(partial, &self.out)
+            .await
+            .map_err(write_error(&self.out))?;
+        Ok((header, digest))
+    }
+}
+
 /// The SHA-256 state and length of what an earlier run already wrote.
 pub(crate) async fn prefix(partial: &Path) -> Result<(Context, u64), CliError> {
     let mut context = Context::new(&SHA256);
@@ -144,7 +223,7 @@ pub(crate) async fn prefix(partial: &Path) -> Result<(Context, u64), CliError> {
     let mut buffer = vec![0u8; 1024 * 1024];
     let mut len = 0u64;
     loop {
-        let n = file.read(&mut buffer).await.map_err(io(partial))?;
+        let n = file.read(&mut buffer).await.map_err(write_error(partial))?;
         if n == 0 {
             return Ok((context, len));
         }

@@ -35,7 +35,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::args::{parse_id, parse_time, PurposeArg};
 use super::connect::Clients;
-use super::download::{partial_path, prefix};
+use super::download::{refuse_existing, write_error, Checksum, ContentPart, Resume};
 use super::error::CliError;
 use super::output::{cell, emit, enum_name, hex, key_values, note, present, rfc3339, Table};
 use super::session::expiry::parse_duration;
@@ -43,9 +43,10 @@ use super::session::live::role_name;
 use super::{page, OutputFormat};
 use crate::proto::{
     download_recording_response, export_recording_response, import_recording_request, ByteRange,
-    ContentChunk, DownloadRecordingRequest, ExportRecordingRequest, GetRecordingRequest,
-    ImportRecordingMetadata, ImportRecordingRequest, ListRecordingsRequest, Recording,
-    RecordingExportFormat, RecordingKind, RecordingSource, RecordingState, RecordingView,
+    ContentChunk, DownloadRecordingRequest, DownloadRecordingResponse, ExportRecordingRequest,
+    GetRecordingRequest, ImportRecordingMetadata, ImportRecordingRequest, ListRecordingsRequest,
+    Recording, RecordingExportFormat, RecordingKind, RecordingSource, RecordingState,
+    RecordingView,
 };
 
 /// Bytes per import chunk: well under the gateway's message limit.
@@ -511,20 +512,6 @@ async fn list(
     })
 }
 
-fn write_error(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
-    move |e| CliError::failed(format!("cannot write {}: {e}", path.display()))
-}
-
-fn refuse_existing(path: &Path, force: bool) -> Result<(), CliError> {
-    if path.exists() && !force {
-        return Err(CliError::usage(format!(
-            "{} exists; pass --force to replace it",
-            path.display()
-        )));
-    }
-    Ok(())
-}
-
 #[derive(Debug, Serialize)]
 struct Downloaded {
     recording_id: String,
@@ -545,9 +532,9 @@ async fn download(
     force: bool,
 ) -> Result<(), CliError> {
     refuse_existing(path, force)?;
-    let partial = partial_path(path);
-    let (mut hash, resumed_from) = prefix(&partial).await?;
-    let mut stream = clients
+    let resume = Resume::open(path).await?;
+    let resumed_from = resume.offset;
+    let stream = clients
         .recordings()
         .download_recording(DownloadRecordingRequest {
             recording_id: recording.clone(),
@@ -559,42 +546,13 @@ async fn download(
         })
         .await?
         .into_inner();
-    let Some(download_recording_response::Part::Header(header)) =
-        stream.message().await?.and_then(|m| m.part)
-    else {
-        return Err(CliError::failed(
-            "the gateway did not start the download with a header",
-        ));
+    let part = |m: DownloadRecordingResponse| match m.part? {
+        download_recording_response::Part::Header(header) => Some(ContentPart::Header(header)),
+        download_recording_response::Part::Chunk(chunk) => Some(ContentPart::Chunk(chunk)),
     };
-    let progress = super::upload_progress(header.total_size, &recording);
-    progress.set_position(resumed_from);
-    let mut file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&partial)
-        .await
-        .map_err(write_error(&partial))?;
-    while let Some(message) = stream.message().await? {
-        if let Some(download_recording_response::Part::Chunk(chunk)) = message.part {
-            file.write_all(&chunk.data)
-                .await
-                .map_err(write_error(&partial))?;
-            hash.update(&chunk.data);
-            progress.set_position(chunk.offset + chunk.data.len() as u64);
-        }
-    }
-    file.sync_all().await.map_err(write_error(&partial))?;
-    progress.finish_and_clear();
-    let digest = hash.finish();
-    if !header.sha256.is_empty() && digest.as_ref() != header.sha256.as_ref() {
-        let _ = tokio::fs::remove_file(&partial).await;
-        return Err(CliError::failed(
-            "the downloaded bytes do not match the recording's SHA-256; nothing was kept, try again",
-        ));
-    }
-    tokio::fs::rename(&partial, path)
-        .await
-        .map_err(write_error(path))?;
+    let (header, digest) = resume
+        .receive(stream, part, &recording, Checksum::IfAnnounced("recording"))
+        .await?;
     let size = tokio::fs::metadata(path)
         .await
         .map(|m| m.len())
