@@ -35,7 +35,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::args::{parse_id, parse_time, PurposeArg};
 use super::connect::Clients;
-use super::download::{refuse_existing, write_error, Checksum, ContentPart, Resume};
+use super::download::{partial_path, refuse_existing, write_error, Checksum, ContentPart, Resume};
 use super::error::CliError;
 use super::output::{cell, emit, enum_name, hex, key_values, note, present, rfc3339, Table};
 use super::session::expiry::parse_duration;
@@ -628,7 +628,7 @@ async fn export(clients: &Clients, out: OutputFormat, args: ExportArgs) -> Resul
         note(&format!("exported {size} bytes (asciicast v2)"));
         return Ok(());
     }
-    let partial = args.out.with_extension("partial");
+    let partial = partial_path(&args.out);
     let mut file = tokio::fs::File::create(&partial)
         .await
         .map_err(write_error(&partial))?;

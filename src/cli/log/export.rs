@@ -61,7 +61,7 @@ pub async fn run(clients: &Clients, args: &ExportArgs) -> Result<(), CliError> {
         until: args.until,
     };
     let mut stream = clients.access_log().export(request).await?.into_inner();
-    let partial = args.out.with_extension("partial");
+    let partial = crate::cli::download::partial_path(&args.out);
     let mut file = std::fs::File::create(&partial).map_err(io_error(&partial))?;
     let mut written = 0usize;
     let result = async {
