@@ -16,15 +16,21 @@ use crate::proto::{self, Purpose, Role};
 
 /// The shape main.rs gives the client: global options plus the commands.
 #[derive(Debug, Parser)]
-struct TestCli {
+pub(super) struct TestCli {
     #[command(flatten)]
-    options: ClientOptions,
+    pub options: ClientOptions,
     #[command(subcommand)]
-    command: ClientCommand,
+    pub command: ClientCommand,
 }
 
 fn parse(args: &[&str]) -> Result<TestCli, clap::Error> {
     TestCli::try_parse_from(std::iter::once("supportgate").chain(args.iter().copied()))
+}
+
+/// The command `args` parse to, as main.rs would parse them: for the command modules'
+/// own tests.
+pub(super) fn parse_command(args: &[&str]) -> Result<ClientCommand, clap::Error> {
+    parse(args).map(|cli| cli.command)
 }
 
 #[test]

@@ -8,20 +8,12 @@ use clap::Parser;
 
 use super::pty::Shell;
 use super::{input_allowed, shell_program, AgentArgs};
-use crate::cli::{ClientCommand, ClientOptions};
+use crate::cli::tests::{parse_command, TestCli};
+use crate::cli::ClientCommand;
 use crate::proto::ConsentScope;
 
-#[derive(Debug, Parser)]
-struct TestCli {
-    #[command(flatten)]
-    options: ClientOptions,
-    #[command(subcommand)]
-    command: ClientCommand,
-}
-
 fn parse(args: &[&str]) -> Result<AgentArgs, clap::Error> {
-    let cli = TestCli::try_parse_from(std::iter::once("supportgate").chain(args.iter().copied()))?;
-    match cli.command {
+    match parse_command(args)? {
         ClientCommand::Agent(args) => Ok(args),
         other => panic!("wrong command {other:?}"),
     }

@@ -6,20 +6,11 @@ use std::time::Duration;
 
 use super::{guess_media_type, parse_speed, FormatArg, ImportKindArg, RecordingCommand};
 use crate::cli::args::PurposeArg;
-use crate::cli::{ClientCommand, ClientOptions};
-use clap::Parser;
-
-#[derive(Debug, Parser)]
-struct TestCli {
-    #[command(flatten)]
-    options: ClientOptions,
-    #[command(subcommand)]
-    command: ClientCommand,
-}
+use crate::cli::tests::parse_command;
+use crate::cli::ClientCommand;
 
 fn parse(args: &[&str]) -> Result<RecordingCommand, clap::Error> {
-    let cli = TestCli::try_parse_from(std::iter::once("supportgate").chain(args.iter().copied()))?;
-    match cli.command {
+    match parse_command(args)? {
         ClientCommand::Recording(command) => Ok(command),
         other => panic!("wrong command {other:?}"),
     }

@@ -2,27 +2,13 @@
 
 use std::time::Duration;
 
-use clap::Parser;
-
 use super::expiry::{parse_duration, parse_expiry, Expiry};
 use super::live::{end_text, ended_normally, joined_text, Roster};
 use super::scope::{allows_control, names, to_wire, ScopeArg};
 use super::{is_yes, recording_notice, SessionCommand};
-use crate::cli::{ClientCommand, ClientOptions};
+use crate::cli::tests::parse_command as parse;
+use crate::cli::ClientCommand;
 use crate::proto::{Chat, ConsentScope, Joined, ParticipantRole, Presence, SessionEndReason};
-
-#[derive(Debug, Parser)]
-struct TestCli {
-    #[command(flatten)]
-    options: ClientOptions,
-    #[command(subcommand)]
-    command: ClientCommand,
-}
-
-fn parse(args: &[&str]) -> Result<ClientCommand, clap::Error> {
-    TestCli::try_parse_from(std::iter::once("supportgate").chain(args.iter().copied()))
-        .map(|cli| cli.command)
-}
 
 const ID: &str = "23e4fc9b-bf63-4673-a701-8a3e75bd98c7";
 

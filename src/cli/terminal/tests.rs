@@ -2,26 +2,16 @@
 
 use std::time::{Duration, Instant};
 
-use clap::Parser;
-
 use super::escape::{Action, Escapes};
 use super::idle::IdleExit;
 use super::{check_chat, TerminalArgs};
 use crate::cli::args::PurposeArg;
-use crate::cli::{ClientCommand, ClientOptions};
+use crate::cli::tests::parse_command;
+use crate::cli::ClientCommand;
 use crate::proto::ParticipantRole;
 
-#[derive(Debug, Parser)]
-struct TestCli {
-    #[command(flatten)]
-    options: ClientOptions,
-    #[command(subcommand)]
-    command: ClientCommand,
-}
-
 fn parse(args: &[&str]) -> Result<TerminalArgs, clap::Error> {
-    let cli = TestCli::try_parse_from(std::iter::once("supportgate").chain(args.iter().copied()))?;
-    match cli.command {
+    match parse_command(args)? {
         ClientCommand::Terminal(args) => Ok(args),
         other => panic!("wrong command {other:?}"),
     }
