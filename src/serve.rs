@@ -151,6 +151,7 @@ pub async fn start(
             source,
         })?;
     spawn_upload_sweep(services.clone(), shutdown.clone());
+    spawn_retention(services.clone(), shutdown.clone());
     let settings = ServerSettings {
         tls,
         limits: config.limits.clone(),
@@ -176,6 +177,36 @@ fn spawn_upload_sweep(services: Services, shutdown: CancellationToken) {
             tokio::select! {
                 () = shutdown.cancelled() => return,
                 () = tokio::time::sleep(UPLOAD_SWEEP) => {}
+            }
+        }
+    });
+}
+
+/// How often retention runs (purges closed cases past their period, unless held).
+const RETENTION_SWEEP: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Runs retention at start and every [`RETENTION_SWEEP`] until shutdown, as the
+/// gateway's own event in the access log.
+fn spawn_retention(services: Services, shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        loop {
+            match services.retention_run(None, None, false, None).await {
+                Ok(report) if report.cases_purged + report.contacts_deleted == 0 => {}
+                Ok(report) => tracing::info!(
+                    cases_purged = report.cases_purged,
+                    objects_purged = report.objects_purged,
+                    cases_held = report.cases_held,
+                    contacts_deleted = report.contacts_deleted,
+                    "retention purged customer data past its period"
+                ),
+                Err(error) => tracing::warn!(
+                    error = %crate::error_chain(&error),
+                    "retention run failed; retrying later"
+                ),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(RETENTION_SWEEP) => {}
             }
         }
     });

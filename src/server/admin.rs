@@ -1,14 +1,14 @@
 //! `AdminService`: tenants, subjects, credentials.
 
-use supportgate_service::{SubjectFilter, SubjectRecord, TenantRecord};
+use supportgate_service::{SettingsPatch, SubjectFilter, SubjectRecord, TenantRecord};
 use supportgate_types::{CredentialId, DataClass, SubjectId, SubjectName, TenantId, TenantName};
 use tonic::{Code, Request, Response, Status};
 
 use super::convert::{
-    id, id_opt, next_token, page, role, role_to_proto, text_error, timestamp, ttl,
+    id, id_opt, next_token, page, role, role_to_proto, text_error, timestamp, timestamp_in, ttl,
 };
 use super::gate::Edge;
-use super::pending::not_yet;
+use super::legal::wire;
 use super::status::{to_status, with_reason};
 use crate::proto::{self, admin_service_server::AdminService};
 
@@ -202,18 +202,37 @@ impl AdminService for Edge {
         &self,
         request: Request<proto::SetTenantSettingsRequest>,
     ) -> Result<Response<proto::TenantSettings>, Status> {
-        self.caller(&request, "/supportgate.v1.AdminService/SetTenantSettings")
+        let caller = self
+            .caller(&request, "/supportgate.v1.AdminService/SetTenantSettings")
             .await?;
-        Err(not_yet("tenant settings", 6))
+        let r = request.get_ref();
+        let tenant = id("tenant_id", &r.tenant_id, TenantId::parse)?;
+        let patch = SettingsPatch {
+            legal_contact: r.legal_contact.clone().map(wire::legal_contact_in),
+            retention_seconds: r.customer_data_retention_seconds,
+        };
+        let settings = self
+            .services
+            .tenant_settings_set(&caller, tenant, patch)
+            .await
+            .map_err(|e| to_status(e, caller.request_id))?;
+        Ok(Response::new(wire::tenant_settings(tenant, settings)))
     }
 
     async fn get_tenant_settings(
         &self,
         request: Request<proto::GetTenantSettingsRequest>,
     ) -> Result<Response<proto::TenantSettings>, Status> {
-        self.caller(&request, "/supportgate.v1.AdminService/GetTenantSettings")
+        let caller = self
+            .caller(&request, "/supportgate.v1.AdminService/GetTenantSettings")
             .await?;
-        Err(not_yet("tenant settings", 6))
+        let tenant = id("tenant_id", &request.get_ref().tenant_id, TenantId::parse)?;
+        let settings = self
+            .services
+            .tenant_settings_get(&caller, tenant)
+            .await
+            .map_err(|e| to_status(e, caller.request_id))?;
+        Ok(Response::new(wire::tenant_settings(tenant, settings)))
     }
 
     async fn rotate_keys(
@@ -271,8 +290,17 @@ impl AdminService for Edge {
         &self,
         request: Request<proto::RunRetentionRequest>,
     ) -> Result<Response<proto::RunRetentionResponse>, Status> {
-        self.caller(&request, "/supportgate.v1.AdminService/RunRetention")
+        let caller = self
+            .caller(&request, "/supportgate.v1.AdminService/RunRetention")
             .await?;
-        Err(not_yet("retention", 6))
+        let r = request.get_ref();
+        let tenant = id_opt("tenant_id", &r.tenant_id, TenantId::parse)?;
+        let as_of = timestamp_in("as_of", r.as_of)?;
+        let report = self
+            .services
+            .retention_run(Some(&caller), tenant, r.dry_run, as_of)
+            .await
+            .map_err(|e| to_status(e, caller.request_id))?;
+        Ok(Response::new(wire::retention_report(report)))
     }
 }

@@ -326,7 +326,12 @@ pub const RPC_RULES: &[RpcRule] = &[
     rpc(
         "/supportgate.v1.LegalService/ListRequests",
         "legal.request.list",
-        &[LegalCounsel, Customer, ComplianceReviewer],
+        &[LegalCounsel, LawEnforcement, Customer, ComplianceReviewer],
+    ),
+    rpc(
+        "/supportgate.v1.LegalService/GetRequest",
+        "legal.request.get",
+        &[LegalCounsel, LawEnforcement, Customer, ComplianceReviewer],
     ),
     rpc(
         "/supportgate.v1.LegalService/RecordCompulsion",
@@ -377,6 +382,11 @@ pub const RPC_RULES: &[RpcRule] = &[
         "/supportgate.v1.LegalService/ListLegalHolds",
         "legal.hold.list",
         &[LegalCounsel, Admin],
+    ),
+    rpc(
+        "/supportgate.v1.LegalService/DrainOutbox",
+        "legal.outbox.drain",
+        &[Admin],
     ),
 ];
 

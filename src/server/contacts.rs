@@ -2,12 +2,12 @@
 //! the communications recipients list.
 
 use supportgate_service::{ContactPatchInput, ContactView};
+use supportgate_store::DeletionState;
 use supportgate_types::{CaseId, Company, Email, JobTitle, PersonName, Phone};
 use tonic::{Request, Response, Status};
 
 use super::convert::{id, next_token, page, purpose, text_error, timestamp};
 use super::gate::Edge;
-use super::pending::not_yet;
 use super::status::to_status;
 use crate::proto::{self, contact_service_server::ContactService};
 
@@ -131,20 +131,44 @@ impl ContactService for Edge {
         &self,
         request: Request<proto::ExportContactRequest>,
     ) -> Result<Response<proto::ExportContactResponse>, Status> {
-        self.caller(&request, "/supportgate.v1.ContactService/ExportContact")
+        let caller = self
+            .caller(&request, "/supportgate.v1.ContactService/ExportContact")
             .await?;
-        Err(not_yet("contact export", 6))
+        let case_id = id("case_id", &request.get_ref().case_id, CaseId::parse)?;
+        let json = self
+            .services
+            .contact_export(&caller, case_id)
+            .await
+            .map_err(|e| to_status(e, caller.request_id))?;
+        Ok(Response::new(proto::ExportContactResponse { json }))
     }
 
     async fn request_contact_deletion(
         &self,
         request: Request<proto::RequestContactDeletionRequest>,
     ) -> Result<Response<proto::RequestContactDeletionResponse>, Status> {
-        self.caller(
-            &request,
-            "/supportgate.v1.ContactService/RequestContactDeletion",
-        )
-        .await?;
-        Err(not_yet("contact deletion", 6))
+        let caller = self
+            .caller(
+                &request,
+                "/supportgate.v1.ContactService/RequestContactDeletion",
+            )
+            .await?;
+        let case_id = id("case_id", &request.get_ref().case_id, CaseId::parse)?;
+        let deletion = self
+            .services
+            .contact_delete_request(&caller, case_id)
+            .await
+            .map_err(|e| to_status(e, caller.request_id))?;
+        let state = match deletion.state {
+            DeletionState::BlockedByLegalHold => proto::ContactDeletionState::BlockedByLegalHold,
+            DeletionState::Deleted => proto::ContactDeletionState::Deleted,
+        };
+        Ok(Response::new(proto::RequestContactDeletionResponse {
+            deletion_request_id: deletion.id.to_string(),
+            contact_id: deletion.contact.to_string(),
+            state: state as i32,
+            requested_at: Some(timestamp(deletion.requested_at)),
+            deleted_at: deletion.deleted_at.map(timestamp),
+        }))
     }
 }

@@ -79,4 +79,5 @@ hints!(class = DataClass::Metadata; case = no; purpose = no;
     RecordNonDisclosureRequest, RecordCustomerNoticeRequest, ListNotificationsRequest,
     AcknowledgeNotificationRequest, ClearLegalHoldRequest, GrantConsentRequest,
     DeclineConsentRequest, RevokeConsentRequest, GetSessionRequest, BeginUploadRequest,
-    GetUploadStatusRequest, CompleteUploadRequest, AbortUploadRequest);
+    GetUploadStatusRequest, CompleteUploadRequest, AbortUploadRequest, DrainOutboxRequest,
+    GetRequestRequest);

@@ -37,7 +37,7 @@ pub fn to_status(error: ServiceError, request_id: RequestId) -> Status {
     let code = match &error {
         ServiceError::Invalid { .. } => Code::InvalidArgument,
         ServiceError::Denied { .. } => Code::PermissionDenied,
-        ServiceError::NotFound { .. } => Code::NotFound,
+        ServiceError::NotFound { .. } | ServiceError::Missing { .. } => Code::NotFound,
         ServiceError::Conflict { .. } => Code::AlreadyExists,
         ServiceError::FailedPrecondition { .. } | ServiceError::OffsetMismatch { .. } => {
             Code::FailedPrecondition

@@ -35,6 +35,7 @@ fn state(s: UploadState) -> proto::UploadState {
         UploadState::Available => proto::UploadState::Available,
         UploadState::Failed => proto::UploadState::Failed,
         UploadState::Aborted => proto::UploadState::Aborted,
+        UploadState::Purged => proto::UploadState::Purged,
     }
 }
 

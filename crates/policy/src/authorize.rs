@@ -64,7 +64,7 @@ pub enum AuthorizeError {
 /// The policy engine: the only minter of access tokens.
 #[derive(Debug, Clone)]
 pub struct Policy {
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Policy {
@@ -72,7 +72,6 @@ impl Policy {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
         Self { clock }
     }
-
     /// Decides a read of customer data and logs the decision before minting.
     pub async fn authorize_customer_data(
         &self,

@@ -17,6 +17,7 @@
 mod access;
 mod authorize;
 mod chart;
+mod compelled;
 mod markers;
 mod principal;
 mod reason;
@@ -26,9 +27,10 @@ pub use access::{
 };
 pub use authorize::{AccessRequest, AuthorizeError, Denial, Policy, ResourceFacts};
 pub use chart::{evaluate, Verdict};
+pub use compelled::CompelledRead;
 pub use markers::{
-    Class, Communications, ContactData, CustomerData, ImproveSupport, Permits, ProvideSupport,
-    Purpose,
+    Class, Communications, ContactData, CustomerData, ImproveSupport, LegalCompelled, Permits,
+    ProvideSupport, Purpose,
 };
 pub use principal::{Principal, RequestedPurpose};
 pub use reason::Reason;

@@ -44,6 +44,10 @@ pub enum ImproveSupport {}
 /// Purpose `communications`: contact data only.
 #[derive(Debug)]
 pub enum Communications {}
+/// Purpose `legal_compelled`: disclosure a court order compels. Its tokens are minted
+/// only by [`crate::Policy::authorize_compelled`], never by the chart's general path.
+#[derive(Debug)]
+pub enum LegalCompelled {}
 
 macro_rules! class {
     ($t:ty, $v:expr) => {
@@ -73,6 +77,7 @@ class!(CustomerData, DataClass::Customer);
 purpose!(ProvideSupport, PurposeCode::ProvideSupport);
 purpose!(ImproveSupport, PurposeCode::ImproveSupport);
 purpose!(Communications, PurposeCode::Communications);
+purpose!(LegalCompelled, PurposeCode::LegalCompelled);
 
 // The allowed cells of DESIGN section 3, and nothing else.
 permit!(ProvideSupport => ContactData);
@@ -80,3 +85,6 @@ permit!(ProvideSupport => CustomerData);
 permit!(ImproveSupport => ContactData);
 permit!(ImproveSupport => CustomerData);
 permit!(Communications => ContactData);
+// Section 7: compelled disclosure reaches both classes, through its own door only.
+permit!(LegalCompelled => ContactData);
+permit!(LegalCompelled => CustomerData);

@@ -37,6 +37,16 @@ pub enum Reason {
     MetadataRead,
     /// Denied: a tenant-scoped caller asked about another tenant.
     OtherTenant,
+    /// Allowed: production under an approved compulsion, after the customer notice (or
+    /// under a recorded non-disclosure obligation).
+    CompelledDisclosure,
+    /// Denied: production names a purpose other than `legal_compelled`.
+    LegalCompelledRequired,
+    /// Denied: the compulsion is not approved by a second counsel.
+    CompulsionNotApproved,
+    /// Denied: the customer has not been notified (and no non-disclosure obligation is
+    /// in force), or the notice period is still running.
+    CustomerNoticeRequired,
 }
 
 impl Reason {
@@ -59,6 +69,10 @@ impl Reason {
             Reason::NotFound => "NOT_FOUND",
             Reason::MetadataRead => "METADATA_READ",
             Reason::OtherTenant => "OTHER_TENANT",
+            Reason::CompelledDisclosure => "COMPELLED_DISCLOSURE",
+            Reason::LegalCompelledRequired => "LEGAL_COMPELLED_REQUIRED",
+            Reason::CompulsionNotApproved => "COMPULSION_NOT_APPROVED",
+            Reason::CustomerNoticeRequired => "CUSTOMER_NOTICE_REQUIRED",
         }
     }
 
@@ -69,7 +83,8 @@ impl Reason {
             | Reason::AssignedEngineer
             | Reason::QualityReview
             | Reason::CommunicationsContact
-            | Reason::MetadataRead => "allowed",
+            | Reason::MetadataRead
+            | Reason::CompelledDisclosure => "allowed",
             Reason::RoleDenied => "this role has no access to case management",
             Reason::PurposeRequired => "a purpose is required for every read of data",
             Reason::PurposeUnknown => "the purpose is not one the gateway knows",
@@ -85,6 +100,13 @@ impl Reason {
             Reason::ContactOptedOut => "the contact has opted out of communications",
             Reason::NotFound => "no such resource in your tenant",
             Reason::OtherTenant => "you may only see your own tenant",
+            Reason::LegalCompelledRequired => "production is only possible with the purpose legal_compelled",
+            Reason::CompulsionNotApproved => {
+                "the compulsion must be recorded by one legal counsel and approved by another first"
+            }
+            Reason::CustomerNoticeRequired => {
+                "the customer must be notified first (and the notice period must have passed), unless a non-disclosure obligation is recorded"
+            }
         }
     }
 }

@@ -32,11 +32,17 @@ impl Services {
             Err(StoreError::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
-        let opted_out = self
+        // A deleted contact (the data subject's erasure) receives nothing.
+        let opted_out = match self
             .inner
             .contacts
             .contact_opted_out(meta.tenant, meta.contact)
-            .await?;
+            .await
+        {
+            Ok(opted_out) => opted_out,
+            Err(StoreError::NotFound { .. }) => true,
+            Err(e) => return Err(e.into()),
+        };
         let facts = ResourceFacts {
             tenant: meta.tenant,
             case: Some(meta.id),

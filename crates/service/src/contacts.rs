@@ -4,8 +4,8 @@
 use supportgate_audit::Decision;
 use supportgate_crypto::KeyClass;
 use supportgate_policy::{AccessRequest, ContactData, Grant, RequestedPurpose, ResourceFacts};
-use supportgate_store::{ContactPatch, ContactRecord, Page};
-use supportgate_types::{CaseId, ContactId, DataClass, Role};
+use supportgate_store::{ContactPatch, ContactRecord, DeletionRecord, DeletionState, Page};
+use supportgate_types::{CaseId, ContactId, DataClass, DeletionId, Role};
 
 use crate::context::Event;
 use crate::sealing::{open, seal};
@@ -60,10 +60,93 @@ impl Services {
         case: CaseId,
         purpose: RequestedPurpose,
     ) -> Result<ContactView, ServiceError> {
+        self.contact_read(caller, case, purpose, "contact.get")
+            .await
+    }
+
+    /// The customer's copy of the contact of a case, as JSON (their right of access and
+    /// portability), logged as `contact.export`.
+    pub async fn contact_export(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+    ) -> Result<String, ServiceError> {
+        let purpose = RequestedPurpose::Named(supportgate_types::PurposeCode::ProvideSupport);
+        let contact = self
+            .contact_read(caller, case, purpose, "contact.export")
+            .await?;
+        let mut exported = contact.to_json();
+        exported["exported_at"] = self.inner.clock.now().to_rfc3339().into();
+        serde_json::to_string_pretty(&exported).map_err(ServiceError::internal)
+    }
+
+    /// The customer's request to delete the contact of a case: carried out at once
+    /// unless a legal hold covers the tenant or a case of the contact, in which case it
+    /// waits for the first retention run after the hold is cleared. A second request
+    /// returns the first.
+    pub async fn contact_delete_request(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+    ) -> Result<DeletionRecord, ServiceError> {
+        let (tenant, contact) = self
+            .contact_for_change(caller, case, "contact.delete.request")
+            .await?;
+        let main = &self.inner.main;
+        if let Some(existing) = main.deletion_for_contact(tenant, contact).await? {
+            return Ok(existing);
+        }
+        let now = self.inner.clock.now();
+        let held = main.hold_covering_contact(tenant, contact).await?;
+        let event = Event {
+            action: "contact.delete",
+            data_class: DataClass::Contact,
+            tenant: Some(tenant),
+            resource_id: Some(contact.to_string()),
+            case_id: Some(case),
+            decision: if held.is_some() {
+                Decision::Denied
+            } else {
+                Decision::Allowed
+            },
+            reason: if held.is_some() {
+                "LEGAL_HOLD"
+            } else {
+                "DATA_SUBJECT_REQUEST"
+            },
+        };
+        self.log(caller, event).await?;
+        if held.is_none() {
+            self.inner.contacts.contact_delete(tenant, contact).await?;
+        }
+        let deletion = DeletionRecord {
+            id: DeletionId::new(),
+            tenant,
+            contact,
+            case,
+            requested_by: caller.principal.subject,
+            requested_at: now,
+            state: if held.is_some() {
+                DeletionState::BlockedByLegalHold
+            } else {
+                DeletionState::Deleted
+            },
+            deleted_at: held.is_none().then_some(now),
+        };
+        Ok(main.deletion_request(&deletion).await?)
+    }
+
+    async fn contact_read(
+        &self,
+        caller: &Caller,
+        case: CaseId,
+        purpose: RequestedPurpose,
+        action: &'static str,
+    ) -> Result<ContactView, ServiceError> {
         let found = self.case_facts(caller, case).await?;
         let request = AccessRequest {
             principal: &caller.principal,
-            action: "contact.get",
+            action,
             purpose,
             resource: found.as_ref().map(|(_, facts)| facts.clone()),
             resource_id: Some(case.to_string()),

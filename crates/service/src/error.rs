@@ -30,6 +30,15 @@ pub enum ServiceError {
         /// What was looked for.
         what: &'static str,
     },
+    /// Something the request names does not exist, with a reason more precise than
+    /// `NOT_FOUND` (for example a legal scope naming an item that does not exist).
+    #[error("{message}")]
+    Missing {
+        /// Stable reason code.
+        reason: &'static str,
+        /// What is missing.
+        message: String,
+    },
     /// The object already exists.
     #[error("{what} already exists")]
     Conflict {
@@ -117,7 +126,8 @@ impl ServiceError {
             | ServiceError::Exhausted { reason, .. }
             | ServiceError::OutOfRange { reason, .. }
             | ServiceError::Unauthenticated { reason, .. }
-            | ServiceError::DataLoss { reason, .. } => reason,
+            | ServiceError::DataLoss { reason, .. }
+            | ServiceError::Missing { reason, .. } => reason,
             ServiceError::NotFound { .. } => "NOT_FOUND",
             ServiceError::OffsetMismatch { .. } => "CHUNK_OFFSET_MISMATCH",
             ServiceError::Conflict { .. } => "ALREADY_EXISTS",
@@ -132,6 +142,10 @@ impl From<StoreError> for ServiceError {
         match e {
             StoreError::NotFound { what } => ServiceError::NotFound { what },
             StoreError::Conflict { what } => ServiceError::Conflict { what },
+            StoreError::InvalidCursor => ServiceError::invalid(
+                "INVALID_PAGE_TOKEN",
+                "page_token is not one this server issued",
+            ),
             other => ServiceError::internal(other),
         }
     }
@@ -151,6 +165,12 @@ pub(crate) fn from_denial(reason: Reason) -> ServiceError {
             message: reason.message().to_owned(),
         },
         Reason::NotFound => ServiceError::NotFound { what: "case" },
+        Reason::CompulsionNotApproved | Reason::CustomerNoticeRequired => {
+            ServiceError::FailedPrecondition {
+                reason: reason.as_str(),
+                message: reason.message().to_owned(),
+            }
+        }
         _ => ServiceError::Denied {
             reason: reason.as_str(),
             message: reason.message().to_owned(),

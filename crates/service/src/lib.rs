@@ -18,8 +18,10 @@ mod error;
 mod gateway_key;
 mod identity;
 mod keyring;
+mod legal;
 mod log;
 mod recordings;
+mod retention;
 mod rotation;
 mod sealing;
 mod sessions;
@@ -30,10 +32,17 @@ pub use context::{Caller, Refusal, Services, ServicesConfig};
 pub use credentials::{IssuedToken, TOKEN_PREFIX};
 pub use error::ServiceError;
 pub use gateway_key::{GatewayKey, TrustedKeys};
+pub use legal::{
+    CompulsionInput, ItemKind, LegalScope, LegalTarget, Production, ProductionItem,
+    ProductionManifest, ProductionPart, ProductionSummary, RequestView, SubmitInput, SubmitOutcome,
+};
 pub use log::{LogExport, LogRange};
 pub use recordings::{
     ContentRead, ImportInput, ImportWriter, RecordingContent, RecordingDetails, RecordingWriter,
     SESSION_MEDIA_TYPE,
+};
+pub use retention::{
+    RetentionCase, RetentionReport, SettingsPatch, DEFAULT_RETENTION_SECONDS, MAX_RETENTION_SECONDS,
 };
 pub use rotation::Rotation;
 pub use sessions::{JoinGrant, ParticipantKind};

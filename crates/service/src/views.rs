@@ -90,6 +90,24 @@ pub struct ContactView {
     pub updated_at: DateTime<Utc>,
 }
 
+impl ContactView {
+    /// The contact's fields as JSON, with the names of the API's `Contact` message: what
+    /// a data subject exports and what a compelled production releases.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "contact_id": self.id.to_string(),
+            "tenant_id": self.tenant.to_string(),
+            "name": self.name,
+            "email": self.email,
+            "phone": self.phone,
+            "company": self.company,
+            "job_title": self.job_title,
+            "communications_opt_out": self.opted_out,
+            "updated_at": self.updated_at.to_rfc3339(),
+        })
+    }
+}
+
 impl std::fmt::Debug for ContactView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ContactView")

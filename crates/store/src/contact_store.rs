@@ -214,6 +214,22 @@ impl ContactStore {
         Ok(())
     }
 
+    /// Deletes a contact's row, fields and lookup hash (the data subject's erasure);
+    /// idempotent.
+    pub async fn contact_delete(
+        &self,
+        tenant: TenantId,
+        contact: ContactId,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM contacts WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.to_string())
+            .bind(contact.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(StoreError::Database)?;
+        Ok(())
+    }
+
     /// Sets or clears the communications opt-out.
     pub async fn contact_set_opt_out(
         &self,

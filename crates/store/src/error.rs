@@ -52,6 +52,9 @@ pub enum StoreError {
         /// Bytes asked for.
         requested: u64,
     },
+    /// A page token that this store did not issue.
+    #[error("the page token is not one this server issued")]
+    InvalidCursor,
     /// A failure shared by every request of one access-log batch.
     #[error("the access log could not commit")]
     Shared(#[source] std::sync::Arc<StoreError>),

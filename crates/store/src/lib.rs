@@ -16,6 +16,7 @@ mod contact_store;
 mod db;
 mod error;
 mod keys;
+mod legal_records;
 mod main_store;
 mod records;
 mod rows;
@@ -28,7 +29,14 @@ pub use contact_store::{ContactPatch, ContactStore};
 pub use db::{Engine, StoreConfig};
 pub use error::StoreError;
 pub use keys::TenantKeyStore;
-pub use main_store::{ExportItem, LogOptions, MainStore, SequenceRange};
+pub use legal_records::{
+    CaseObject, CompulsionRecord, DeletionRecord, DeletionState, DueCase, HoldRecord,
+    LegalContactRecord, LegalRequestRecord, LegalRequestState, NonDisclosureRecord, NoticeRecord,
+    NotificationKind, NotificationRecord, OutboxRecord, TenantSettingsRecord,
+};
+pub use main_store::{
+    newest_first_after, ExportItem, HoldFilter, LogOptions, MainStore, RequestFilter, SequenceRange,
+};
 pub use records::{
     CaseFilter, CaseMeta, CaseState, ContactRecord, ContactSealed, CredentialRecord, EntryFilter,
     NewCase, Page, SealedKey, SubjectFilter, SubjectRecord, TenantRecord,

@@ -2,19 +2,23 @@
 
 mod cases;
 mod identities;
+mod legal;
 mod live_watch;
 mod log;
 mod log_scan;
 mod log_writer;
 mod recordings;
+mod retention;
 mod sessions;
 mod transfers;
 
 use sqlx::AnyPool;
 
+pub use self::legal::{newest_first_after, RequestFilter};
 pub use self::log::{ExportItem, SequenceRange};
 pub use self::log_writer::LogOptions;
 use self::log_writer::LogWriter;
+pub use self::retention::HoldFilter;
 use crate::db::{open, Engine};
 use crate::{StoreConfig, StoreError};
 

@@ -57,7 +57,8 @@ pub enum CaseState {
 }
 
 impl CaseState {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
         match self {
             CaseState::Open => "open",
             CaseState::Closed => "closed",
@@ -89,6 +90,8 @@ pub struct CaseMeta {
     pub opened_at: DateTime<Utc>,
     /// When it was closed.
     pub closed_at: Option<DateTime<Utc>>,
+    /// When retention purged its customer data.
+    pub purged_at: Option<DateTime<Utc>>,
     /// Engineers assigned to it.
     pub engineers: Vec<SubjectId>,
 }

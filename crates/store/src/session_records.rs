@@ -25,6 +25,7 @@ macro_rules! stored_enum {
         }
     };
 }
+pub(crate) use stored_enum;
 
 stored_enum!(
     /// What a customer can let an engineer do.

@@ -33,6 +33,8 @@ pub enum UploadState {
     Failed,
     /// Abandoned or expired; content destroyed.
     Aborted,
+    /// Purged by retention: metadata only, its data key destroyed.
+    Purged,
 }
 
 impl UploadState {
@@ -43,6 +45,7 @@ impl UploadState {
             UploadState::Available => "available",
             UploadState::Failed => "failed",
             UploadState::Aborted => "aborted",
+            UploadState::Purged => "purged",
         }
     }
 
@@ -53,6 +56,7 @@ impl UploadState {
             UploadState::Available,
             UploadState::Failed,
             UploadState::Aborted,
+            UploadState::Purged,
         ]
         .into_iter()
         .find(|state| state.as_str() == s)

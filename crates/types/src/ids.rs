@@ -125,6 +125,36 @@ typed_id!(
     RecordingId,
     "recording_id"
 );
+typed_id!(
+    /// A law-enforcement request (not an RPC: that is [`RequestId`]).
+    LegalRequestId,
+    "request_id"
+);
+typed_id!(
+    /// One recorded compulsion, so an approval names exactly what its approver read.
+    CompulsionId,
+    "compulsion_id"
+);
+typed_id!(
+    /// A legal notice to a tenant's customers.
+    NotificationId,
+    "notification_id"
+);
+typed_id!(
+    /// One notification waiting in the outbox for a mail or webhook sender.
+    OutboxId,
+    "outbox_id"
+);
+typed_id!(
+    /// A legal hold on a case or a tenant.
+    HoldId,
+    "hold_id"
+);
+typed_id!(
+    /// A customer's request to delete a contact.
+    DeletionId,
+    "deletion_request_id"
+);
 
 #[cfg(test)]
 mod tests {

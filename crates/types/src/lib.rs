@@ -14,8 +14,9 @@ mod text;
 
 pub use clock::{Clock, SystemClock};
 pub use ids::{
-    CaseId, ContactId, CredentialId, FileId, IdParseError, RecordingId, RequestId, SessionId,
-    SubjectId, TenantId, UploadId, WorkspaceId,
+    CaseId, CompulsionId, ContactId, CredentialId, DeletionId, FileId, HoldId, IdParseError,
+    LegalRequestId, NotificationId, OutboxId, RecordingId, RequestId, SessionId, SubjectId,
+    TenantId, UploadId, WorkspaceId,
 };
 pub use purpose::{DataClass, PurposeCode};
 pub use role::{Role, RoleParseError};

@@ -5,6 +5,7 @@ use supportgate::proto::access_log_service_client::AccessLogServiceClient;
 use supportgate::proto::admin_service_client::AdminServiceClient;
 use supportgate::proto::case_service_client::CaseServiceClient;
 use supportgate::proto::contact_service_client::ContactServiceClient;
+use supportgate::proto::legal_service_client::LegalServiceClient;
 use supportgate::proto::recording_service_client::RecordingServiceClient;
 use supportgate::proto::session_service_client::SessionServiceClient;
 use supportgate::proto::transfer_service_client::TransferServiceClient;
@@ -81,6 +82,10 @@ impl Clients {
     }
     pub fn log(&self) -> AccessLogServiceClient<Authed> {
         AccessLogServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+    }
+    pub fn legal(&self) -> LegalServiceClient<Authed> {
+        LegalServiceClient::with_interceptor(self.channel.clone(), self.bearer.clone())
+            .max_decoding_message_size(8 * 1024 * 1024)
     }
 
     /// The bearer header value, for raw calls.

@@ -210,6 +210,17 @@ impl Services {
             .await?;
         // The state may have moved since the check before the decision: check again.
         readable(&record, Some(read))?;
+        self.recording_content(record, offset, length).await
+    }
+
+    /// Prepares to read `offset..offset+length` (`length` 0: to the end) of a recording
+    /// the caller was already allowed to read.
+    pub(crate) async fn recording_content(
+        &self,
+        record: RecordingRecord,
+        offset: u64,
+        length: u64,
+    ) -> Result<RecordingContent, ServiceError> {
         let (readable, sealed_size) = match record.state {
             RecordingState::Available => (record.size, record.size),
             RecordingState::Truncated => (

@@ -77,6 +77,18 @@ impl Services {
             )
             .await?;
         let record = self.inner.main.file_get(&grant, file).await?;
+        self.file_content(record, offset, length).await
+    }
+
+    /// Prepares to stream `offset..offset+length` (`length` 0: to the end) of a file
+    /// read with a grant.
+    pub(crate) async fn file_content(
+        &self,
+        record: supportgate_store::UploadRecord,
+        offset: u64,
+        length: u64,
+    ) -> Result<Download, ServiceError> {
+        let file = record.file;
         if offset > record.size {
             return Err(ServiceError::OutOfRange {
                 reason: "RANGE_NOT_SATISFIABLE",

@@ -11,7 +11,8 @@ use crate::rows::{blob, id, int, int_opt, text};
 use crate::time::{from_micros, from_micros_opt, to_micros};
 use crate::{CaseFilter, CaseMeta, NewCase, Page, StoreError};
 
-const CASE_COLUMNS: &str = "id, tenant_id, state, contact_id, opened_by, opened_at, closed_at";
+const CASE_COLUMNS: &str =
+    "id, tenant_id, state, contact_id, opened_by, opened_at, closed_at, purged_at";
 
 fn case_row(row: &AnyRow) -> Result<CaseMeta, StoreError> {
     Ok(CaseMeta {
@@ -23,6 +24,7 @@ fn case_row(row: &AnyRow) -> Result<CaseMeta, StoreError> {
         opened_by: id(row, "opened_by")?,
         opened_at: from_micros(int(row, "opened_at")?)?,
         closed_at: from_micros_opt(int_opt(row, "closed_at")?)?,
+        purged_at: from_micros_opt(int_opt(row, "purged_at")?)?,
         engineers: Vec::new(),
     })
 }

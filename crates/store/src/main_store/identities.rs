@@ -62,6 +62,17 @@ impl MainStore {
         tenant_row(&row)
     }
 
+    /// The tenant with exactly this name.
+    pub async fn tenant_by_name(&self, name: &str) -> Result<TenantRecord, StoreError> {
+        let row = sqlx::query("SELECT id, name, created_at FROM tenants WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(StoreError::Database)?
+            .ok_or(StoreError::NotFound { what: "tenant" })?;
+        tenant_row(&row)
+    }
+
     /// Lists tenants in id order.
     pub async fn tenant_list(&self, page: &Page) -> Result<Vec<TenantRecord>, StoreError> {
         let rows = sqlx::query(

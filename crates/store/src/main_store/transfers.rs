@@ -428,6 +428,23 @@ impl MainStore {
         rows.iter().map(upload_row).collect()
     }
 
+    /// Every upload of a case, in any state, in id order (metadata only).
+    pub async fn uploads_of_case(
+        &self,
+        tenant: TenantId,
+        case: CaseId,
+    ) -> Result<Vec<UploadRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {UPLOAD_METADATA_COLUMNS} FROM uploads WHERE tenant_id = $1 AND case_id = $2 ORDER BY id"
+        ))
+        .bind(tenant.to_string())
+        .bind(case.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::Database)?;
+        rows.iter().map(upload_row).collect()
+    }
+
     /// An object's wrapped data key; `NotFound` once it was destroyed.
     pub async fn object_key_get(
         &self,
