@@ -24,12 +24,16 @@ mod contact;
 pub mod dev;
 mod download;
 mod error;
+mod hold;
 mod keys;
+mod legal;
 mod log;
+mod notifications;
 mod output;
 mod page;
 mod recording;
 mod resolve;
+mod retention;
 mod session;
 mod terminal;
 mod transfer;
@@ -130,6 +134,16 @@ pub enum ClientCommand {
     /// Session and imported recordings: list, show, download, export, play, import
     #[command(subcommand)]
     Recording(recording::RecordingCommand),
+    /// Law-enforcement requests: submit, list, show, compel, non-disclosure, approve,
+    /// notify, produce
+    #[command(subcommand)]
+    Legal(legal::LegalCommand),
+    /// Legal notifications of your tenant: list, ack (customers)
+    #[command(subcommand)]
+    Notifications(notifications::NotificationsCommand),
+    /// Legal holds on cases and tenants: set, clear, list (legal counsel)
+    #[command(subcommand)]
+    Hold(hold::HoldCommand),
     /// Show who the gateway thinks you are
     Whoami,
 }
@@ -180,6 +194,9 @@ async fn execute(options: &ClientOptions, command: ClientCommand) -> Result<(), 
         ClientCommand::Agent(args) => agent::run(args, &clients, out).await,
         ClientCommand::Terminal(args) => terminal::run(args, &clients, out).await,
         ClientCommand::Recording(cmd) => recording::run(cmd, &clients, out).await,
+        ClientCommand::Legal(cmd) => legal::run(cmd, &clients, out).await,
+        ClientCommand::Notifications(cmd) => notifications::run(cmd, &clients, out).await,
+        ClientCommand::Hold(cmd) => hold::run(cmd, &clients, out).await,
         ClientCommand::Whoami => admin::whoami(&clients, out).await,
     }
 }

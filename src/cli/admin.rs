@@ -28,6 +28,14 @@ pub enum AdminCommand {
     /// Tenant keys
     #[command(subcommand)]
     Keys(super::keys::KeysCommand),
+    /// How long a tenant's customer data is kept after a case closes
+    #[command(subcommand)]
+    Retention(super::retention::RetentionCommand),
+    /// Where law-enforcement requests about a tenant are redirected
+    #[command(subcommand)]
+    LegalContact(super::retention::LegalContactCommand),
+    /// Purge customer data past retention now (--dry-run: list what would go)
+    Purge(super::retention::PurgeArgs),
 }
 
 /// `admin tenant …`
@@ -106,6 +114,11 @@ pub async fn run(
 ) -> Result<(), CliError> {
     match command {
         AdminCommand::Keys(cmd) => super::keys::run(cmd, clients, out).await,
+        AdminCommand::Retention(cmd) => super::retention::run(cmd, clients, out).await,
+        AdminCommand::LegalContact(cmd) => {
+            super::retention::run_legal_contact(cmd, clients, out).await
+        }
+        AdminCommand::Purge(args) => super::retention::purge(clients, out, args).await,
         AdminCommand::Tenant(TenantCommand::Create { name }) => {
             create_tenant(clients, out, name).await
         }

@@ -16,6 +16,7 @@ use crate::proto::access_log_service_client::AccessLogServiceClient;
 use crate::proto::admin_service_client::AdminServiceClient;
 use crate::proto::case_service_client::CaseServiceClient;
 use crate::proto::contact_service_client::ContactServiceClient;
+use crate::proto::legal_service_client::LegalServiceClient;
 use crate::proto::recording_service_client::RecordingServiceClient;
 use crate::proto::session_service_client::SessionServiceClient;
 use crate::proto::transfer_service_client::TransferServiceClient;
@@ -129,6 +130,13 @@ impl Clients {
     /// `RecordingService`.
     pub fn recordings(&self) -> RecordingServiceClient<AuthChannel> {
         RecordingServiceClient::with_interceptor(self.channel.clone(), self.auth.clone())
+            .max_decoding_message_size(8 * 1024 * 1024)
+    }
+
+    /// `LegalService` (law-enforcement requests, notifications, legal holds). A
+    /// production streams encrypted content in chunks like a download.
+    pub fn legal(&self) -> LegalServiceClient<AuthChannel> {
+        LegalServiceClient::with_interceptor(self.channel.clone(), self.auth.clone())
             .max_decoding_message_size(8 * 1024 * 1024)
     }
 

@@ -1,15 +1,20 @@
-//! `supportgate contact …`: show, correct, opt-out, recipients.
+//! `supportgate contact …`: show, correct, opt-out, recipients, and the customer's
+//! rights of access and erasure: export, delete.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::{ArgGroup, Args, Subcommand};
 
 use super::args::{parse_id, PurposeArg};
 use super::connect::Clients;
 use super::error::CliError;
-use super::output::{cell, emit, key_values, Table};
-use super::view::ContactView;
+use super::output::{self, cell, emit, key_values, note, Table};
+use super::view::{ContactDeletionView, ContactView};
 use super::{page, OutputFormat};
 use crate::proto::{
-    CorrectContactRequest, GetContactRequest, ListCommunicationRecipientsRequest,
+    ContactDeletionState, CorrectContactRequest, ExportContactRequest, GetContactRequest,
+    ListCommunicationRecipientsRequest, RequestContactDeletionRequest,
     SetCommunicationsOptOutRequest,
 };
 
@@ -41,6 +46,22 @@ pub enum ContactCommand {
         /// Why you are reading them; the gateway accepts only communications
         #[arg(long, value_enum, ignore_case = true)]
         purpose: PurposeArg,
+    },
+    /// Export the contact of a case as JSON (customers: your right of access)
+    Export {
+        /// Case id
+        #[arg(value_parser = parse_id)]
+        case: String,
+        /// Write it to this file (created readable by you only; refused if it exists)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Delete the contact of a case (customers: your right to erasure); waits while
+    /// a legal hold covers it
+    Delete {
+        /// Case id
+        #[arg(value_parser = parse_id)]
+        case: String,
     },
 }
 
@@ -111,6 +132,8 @@ pub async fn run(
             show(out, &ContactView::from(response.get_ref()))
         }
         ContactCommand::Recipients { purpose } => recipients(clients, out, purpose).await,
+        ContactCommand::Export { case, out: path } => export(clients, case, path.as_deref()).await,
+        ContactCommand::Delete { case } => delete(clients, out, case).await,
     }
 }
 
@@ -196,5 +219,67 @@ async fn recipients(
             ]);
         }
         table.render()
+    })
+}
+
+/// Prints the export (one JSON object, whatever `--output` says) or writes it to
+/// `path`, created new with mode 0600: it is personal data.
+async fn export(clients: &Clients, case: String, path: Option<&Path>) -> Result<(), CliError> {
+    let request = ExportContactRequest {
+        case_id: case.clone(),
+    };
+    let export = clients
+        .contacts()
+        .export_contact(request)
+        .await?
+        .into_inner();
+    let value: serde_json::Value = serde_json::from_str(&export.json)
+        .map_err(|err| CliError::failed(format!("the gateway's export is not JSON: {err}")))?;
+    let text = output::json(&value)?;
+    let Some(path) = path else {
+        return output::stdout(&text);
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|err| {
+        CliError::failed(format!(
+            "cannot create {}: {err} (it must not exist yet)",
+            path.display()
+        ))
+    })?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|err| CliError::failed(format!("cannot write {}: {err}", path.display())))?;
+    note(&format!(
+        "wrote the contact of case {case} to {}",
+        path.display()
+    ));
+    Ok(())
+}
+
+/// Asks for the deletion and prints where it stands.
+async fn delete(clients: &Clients, out: OutputFormat, case: String) -> Result<(), CliError> {
+    let request = RequestContactDeletionRequest { case_id: case };
+    let response = clients
+        .contacts()
+        .request_contact_deletion(request)
+        .await?
+        .into_inner();
+    if out == OutputFormat::Table
+        && response.state == ContactDeletionState::BlockedByLegalHold as i32
+    {
+        note("a legal hold covers this contact: it is deleted once the hold is cleared");
+    }
+    let view = ContactDeletionView::from(&response);
+    emit(out, &view, |view| {
+        key_values(&[
+            ("contact", view.contact_id.clone()),
+            ("state", cell(view.state.as_ref())),
+            ("deletion request", view.deletion_request_id.clone()),
+            ("requested", cell(view.requested_at.as_ref())),
+            ("deleted", cell(view.deleted_at.as_ref())),
+        ])
     })
 }
