@@ -36,21 +36,16 @@ impl LegalService for Edge {
             .caller(&request, "/supportgate.v1.LegalService/SubmitRequest")
             .await?;
         let r = request.into_inner();
-        let target = match r.target.and_then(|t| t.target) {
-            Some(proto::legal_target::Target::TenantId(tenant)) => {
-                LegalTarget::Tenant(id("target.tenant_id", &tenant, TenantId::parse)?)
-            }
-            Some(proto::legal_target::Target::OrganisationName(name)) => {
-                LegalTarget::Organisation(name)
-            }
-            None => {
-                return Err(with_reason(
-                    Code::InvalidArgument,
-                    "FIELD_REQUIRED",
-                    "target is required: the tenant id or the organisation's name",
-                ))
-            }
-        };
+        let target =
+            match r.target.and_then(|t| t.target) {
+                Some(proto::legal_target::Target::TenantId(tenant)) => Some(LegalTarget::Tenant(
+                    id("target.tenant_id", &tenant, TenantId::parse)?,
+                )),
+                Some(proto::legal_target::Target::OrganisationName(name)) => {
+                    Some(LegalTarget::Organisation(name))
+                }
+                None => None,
+            };
         let input = SubmitInput {
             target,
             agency: r.agency,

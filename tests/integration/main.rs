@@ -12,6 +12,7 @@ mod data_use_chart;
 mod expiry;
 mod identity;
 mod keys;
+mod legal;
 mod recordings;
 mod sessions;
 mod smoke;

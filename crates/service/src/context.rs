@@ -226,6 +226,7 @@ impl Services {
             error,
             ServiceError::Invalid { .. }
                 | ServiceError::NotFound { .. }
+                | ServiceError::Missing { .. }
                 | ServiceError::Conflict { .. }
                 | ServiceError::FailedPrecondition { .. }
                 | ServiceError::Exhausted { .. }
@@ -233,7 +234,10 @@ impl Services {
                 | ServiceError::OffsetMismatch { .. }
         );
         if client_error {
-            if matches!(error, ServiceError::NotFound { .. }) {
+            if matches!(
+                error,
+                ServiceError::NotFound { .. } | ServiceError::Missing { .. }
+            ) {
                 // Not in the caller's scope: never file the entry under that case.
                 event.case_id = None;
             }

@@ -21,6 +21,6 @@ pub use ids::{
 pub use purpose::{DataClass, PurposeCode};
 pub use role::{Role, RoleParseError};
 pub use text::{
-    CaseSummary, Company, Email, FileName, JobTitle, MediaType, PersonName, Phone, SubjectName,
-    TenantName, TextError,
+    free_text, CaseSummary, Company, Email, FileName, JobTitle, MediaType, PersonName, Phone,
+    SubjectName, TenantName, TextError,
 };

@@ -43,6 +43,20 @@ pub enum TextError {
     },
 }
 
+/// Free text checked the way every text value is: trimmed, not empty unless allowed,
+/// at most `max` characters, no control characters (new lines and tabs only when
+/// allowed) and no bidirectional overrides, which could make a notice or a log view
+/// read differently from what is stored.
+pub fn free_text(
+    field: &'static str,
+    raw: &str,
+    max: usize,
+    allow_empty: bool,
+    allow_newlines: bool,
+) -> Result<String, TextError> {
+    bounded(field, raw, max, allow_empty, allow_newlines)
+}
+
 fn bounded(
     field: &'static str,
     raw: &str,

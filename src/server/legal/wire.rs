@@ -115,15 +115,11 @@ fn item_id(value: &str) -> Result<String, Status> {
     Ok(parsed.to_string())
 }
 
-/// A scope from the wire.
-pub fn scope_in(s: Option<proto::LegalScope>) -> Result<LegalScope, Status> {
-    let s = s.ok_or_else(|| {
-        with_reason(
-            Code::InvalidArgument,
-            "FIELD_REQUIRED",
-            "scope is required: an order must name what it compels",
-        )
-    })?;
+/// A scope from the wire (absent stays absent: the service refuses it, logged).
+pub fn scope_in(s: Option<proto::LegalScope>) -> Result<Option<LegalScope>, Status> {
+    let Some(s) = s else {
+        return Ok(None);
+    };
     if s.case_ids.len() > 1000 || s.item_ids.len() > 10_000 {
         return Err(with_reason(
             Code::InvalidArgument,
@@ -146,7 +142,7 @@ pub fn scope_in(s: Option<proto::LegalScope>) -> Result<LegalScope, Status> {
             )),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(LegalScope {
+    Ok(Some(LegalScope {
         tenant: id_opt("scope.tenant_id", &s.tenant_id, TenantId::parse)?,
         cases: s
             .case_ids
@@ -161,7 +157,7 @@ pub fn scope_in(s: Option<proto::LegalScope>) -> Result<LegalScope, Status> {
             .collect::<Result<_, _>>()?,
         since: timestamp_in("scope.since", s.since)?,
         until: timestamp_in("scope.until", s.until)?,
-    })
+    }))
 }
 
 /// A scope for the wire.

@@ -31,8 +31,8 @@ pub enum LegalTarget {
 /// A request as submitted.
 #[derive(Clone, Debug)]
 pub struct SubmitInput {
-    /// Who it is about.
-    pub target: LegalTarget,
+    /// Who it is about; `None` is refused (and logged) as a missing field.
+    pub target: Option<LegalTarget>,
     /// The requesting agency.
     pub agency: String,
     /// The agency's reference.
@@ -65,8 +65,8 @@ pub struct CompulsionInput {
     pub legal_basis: String,
     /// When the order was made.
     pub order_date: Option<DateTime<Utc>>,
-    /// What it compels.
-    pub scope: LegalScope,
+    /// What it compels; `None` is refused (and logged) as a missing field.
+    pub scope: Option<LegalScope>,
     /// The age recipient produced items are encrypted to.
     pub recipient_key: String,
 }
@@ -151,7 +151,13 @@ impl Services {
             )?;
             let description = checked_text("description", &input.description, 4000, false, true)?;
             let legal_basis = checked_text("legal_basis", &input.legal_basis, 2000, true, true)?;
-            let tenant = match &input.target {
+            let target = input.target.as_ref().ok_or_else(|| {
+                ServiceError::invalid(
+                    "FIELD_REQUIRED",
+                    "target is required: the tenant id or the organisation's name",
+                )
+            })?;
+            let tenant = match target {
                 LegalTarget::Tenant(tenant) => self.inner.main.tenant_get(*tenant).await,
                 LegalTarget::Organisation(name) => {
                     let name = checked_text("target.organisation_name", name, 200, true, false)?;
@@ -429,7 +435,13 @@ impl Services {
                     "the request already has an approved compulsion",
                 ));
             }
-            let scope = self.legal_scope_check(tenant, input.scope).await?;
+            let scope = input.scope.ok_or_else(|| {
+                ServiceError::invalid(
+                    "FIELD_REQUIRED",
+                    "scope is required: an order must name what it compels",
+                )
+            })?;
+            let scope = self.legal_scope_check(tenant, scope).await?;
             let scope_json = serde_json::to_string(&scope).map_err(ServiceError::internal)?;
             Ok(CompulsionRecord {
                 id: CompulsionId::new(),

@@ -1,12 +1,14 @@
-//! Free text that legal and retention records keep: bounded, and free of control
-//! characters, so that a hostile string can neither bloat the store nor forge lines in
-//! a notice, a log view or a terminal.
+//! Free text that legal and retention records keep (agency names, order references,
+//! notices), checked like every text value (`supportgate_types::free_text`), with the
+//! refusal a client can act on.
+
+use supportgate_types::{free_text, TextError};
 
 use crate::ServiceError;
 
 /// `value` checked as the field `field`: at most `max` characters, no control
-/// characters (new lines and tabs allowed when `multiline`), and not blank when
-/// `required`.
+/// characters (new lines and tabs allowed when `multiline`) or bidirectional overrides,
+/// and not blank when `required`. Stored trimmed.
 pub(crate) fn checked_text(
     field: &'static str,
     value: &str,
@@ -14,29 +16,12 @@ pub(crate) fn checked_text(
     required: bool,
     multiline: bool,
 ) -> Result<String, ServiceError> {
-    if value.trim().is_empty() {
-        if required {
-            return Err(ServiceError::invalid(
-                "FIELD_REQUIRED",
-                format!("{field} is required"),
-            ));
+    free_text(field, value, max, !required, multiline).map_err(|e| match e {
+        TextError::Empty { .. } => {
+            ServiceError::invalid("FIELD_REQUIRED", format!("{field} is required"))
         }
-        return Ok(String::new());
-    }
-    if value.chars().count() > max {
-        return Err(ServiceError::invalid(
-            "INVALID_FIELD",
-            format!("{field} is longer than {max} characters"),
-        ));
-    }
-    let allowed = |c: char| !c.is_control() || (multiline && (c == '\n' || c == '\t'));
-    if !value.chars().all(allowed) {
-        return Err(ServiceError::invalid(
-            "INVALID_FIELD",
-            format!("{field} contains control characters"),
-        ));
-    }
-    Ok(value.to_owned())
+        other => ServiceError::invalid("INVALID_FIELD", other.to_string()),
+    })
 }
 
 #[cfg(test)]
@@ -44,7 +29,7 @@ mod tests {
     use super::checked_text;
 
     #[test]
-    fn refuses_blank_required_long_and_control_text() {
+    fn refuses_blank_required_long_control_and_bidi_text() {
         assert_eq!(
             checked_text("agency", "FBI", 10, true, false).unwrap(),
             "FBI"
@@ -57,6 +42,7 @@ mod tests {
             ("a\u{1b}[31m", false, false),
             ("line\nbreak", false, false),
             ("a\u{0}b", false, true),
+            ("evil\u{202E}gnp.exe", false, false),
         ] {
             assert!(
                 checked_text("f", value, 10, required, multiline).is_err(),
