@@ -26,7 +26,7 @@ pub fn case(meta: CaseMeta) -> proto::Case {
         opened_at: Some(timestamp(meta.opened_at)),
         closed_at: meta.closed_at.map(timestamp),
         assigned_engineer_ids: meta.engineers.iter().map(ToString::to_string).collect(),
-        purged_at: None,
+        purged_at: meta.purged_at.map(timestamp),
     }
 }
 

@@ -196,10 +196,24 @@ impl Services {
             request_id: caller.request_id,
         };
         let sink = self.audit_sink();
+        // A purged case keeps its metadata (ListCases) but has no summary to read.
+        let ready = match &found {
+            Some((meta, _)) if meta.purged_at.is_some() => Err(ServiceError::FailedPrecondition {
+                reason: "CASE_PURGED",
+                message: "retention purged this case's customer data; its metadata is still listed"
+                    .into(),
+            }),
+            _ => Ok(()),
+        };
         let customer = self
-            .inner
-            .policy
-            .authorize_customer_data(sink, request("case.get"))
+            .authorize_case_read(
+                caller,
+                found.as_ref().map(|_| case),
+                "case.get",
+                purpose,
+                case.to_string(),
+                ready,
+            )
             .await?;
         let contact = self
             .inner
