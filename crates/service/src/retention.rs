@@ -388,6 +388,9 @@ impl Services {
             }
         }
         report.contacts_deleted = self.deletions_catch_up(tenant, dry_run).await?;
+        if !dry_run {
+            self.legal_notify_lapsed().await?;
+        }
         Ok(report)
     }
 

@@ -26,10 +26,14 @@ mod grants;
 mod hostile;
 #[path = "conformance/keys.rs"]
 mod keys;
+#[path = "conformance/legal.rs"]
+mod legal;
 #[path = "conformance/migrations.rs"]
 mod migrations;
 #[path = "conformance/recordings.rs"]
 mod recordings;
+#[path = "conformance/retention.rs"]
+mod retention;
 #[path = "conformance/separation.rs"]
 mod separation;
 #[path = "conformance/sessions.rs"]

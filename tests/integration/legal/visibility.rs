@@ -108,6 +108,44 @@ backend_tests! {
         assert!(notified(&customer, id).await.contains(&NotificationKind::ProductionPlanned));
     }
 
+    async fn a_production_under_a_lapsed_obligation_is_told_to_the_customer_once(backend: Backend) {
+        let legal = Legal::build(backend).await;
+        let world = &legal.world;
+        let acme = &world.acme;
+        let counsel = legal.as_actor(&world.counsel).await;
+        let customer = legal.as_actor(&acme.customer).await;
+        let admin = legal.as_actor(&world.admin).await;
+        let submitted = legal.submit(&acme.id).await;
+        let id = submitted.request_id.as_str();
+        let compelled = legal.compel(id, case_scope(&acme.case)).await;
+        let expires = legal.at(3600);
+        record_non_disclosure(&counsel, non_disclosure(id, Some(expires))).await.expect("an obligation for an hour");
+        legal.approve(&compelled).await;
+        assert_eq!(legal.produce(id).await.summary.items_produced, 1);
+        let retention = || {
+            let mut admin = admin.admin();
+            async move {
+                admin
+                    .run_retention(supportgate::proto::RunRetentionRequest { tenant_id: String::new(), dry_run: false, as_of: None })
+                    .await
+                    .expect("RunRetention")
+            }
+        };
+
+        // While the obligation binds, retention tells nobody.
+        retention().await;
+        assert!(!notified(&customer, id).await.contains(&NotificationKind::ProductionCompleted));
+
+        // Once it lapsed, the next run tells the customer, once.
+        world.server.clock.advance(chrono::Duration::seconds(3601));
+        retention().await;
+        retention().await;
+        let told = notified(&customer, id).await;
+        let completed = told.iter().filter(|k| **k == NotificationKind::ProductionCompleted).count();
+        assert_eq!(completed, 1, "one completion notice after the obligation lapsed: {told:?}");
+        assert_eq!(entries(world, "legal.notice.lapsed").await.len(), 1);
+    }
+
     async fn law_enforcement_sees_only_its_own_requests_and_tenants_only_theirs(backend: Backend) {
         let legal = Legal::build(backend).await;
         let world = &legal.world;

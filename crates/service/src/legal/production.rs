@@ -319,25 +319,7 @@ impl Production {
         let services = &self.services;
         let now = services.inner.clock.now();
         let notification = match (self.non_disclosed, self.request.tenant) {
-            (false, Some(tenant)) => Some(NotificationRecord {
-                id: NotificationId::new(),
-                tenant,
-                kind: NotificationKind::ProductionCompleted,
-                request: self.request.id,
-                request_reference: self.request.reference.clone(),
-                agency: self.request.agency.clone(),
-                message: format!(
-                    "Under the order {} ({}), {} item(s) about your organisation were produced for request {}, \
-                     as announced.",
-                    self.compulsion.order_reference,
-                    self.compulsion.issuing_authority,
-                    self.produced,
-                    self.request.reference
-                ),
-                created_at: now,
-                acknowledged_at: None,
-                acknowledged_by: None,
-            }),
+            (false, Some(_)) => completion_notice(&self.request, &self.compulsion, now),
             _ => None,
         };
         services
@@ -501,6 +483,63 @@ impl Production {
             }
         };
         Ok(opened)
+    }
+}
+
+/// The notice that a production took place, for the request's tenant.
+fn completion_notice(
+    request: &LegalRequestRecord,
+    compulsion: &CompulsionRecord,
+    now: DateTime<Utc>,
+) -> Option<NotificationRecord> {
+    Some(NotificationRecord {
+        id: NotificationId::new(),
+        tenant: request.tenant?,
+        kind: NotificationKind::ProductionCompleted,
+        request: request.id,
+        request_reference: request.reference.clone(),
+        agency: request.agency.clone(),
+        message: format!(
+            "Under the order {} ({}), data about your organisation was produced for request {}.",
+            compulsion.order_reference, compulsion.issuing_authority, request.reference
+        ),
+        created_at: now,
+        acknowledged_at: None,
+        acknowledged_by: None,
+    })
+}
+
+impl Services {
+    /// Tells the customers of every request produced under a non-disclosure obligation
+    /// that has since lapsed that the production took place (DESIGN section 7: notice,
+    /// as soon as the law allows). Run with retention, as the gateway's own event.
+    pub(crate) async fn legal_notify_lapsed(&self) -> Result<u64, ServiceError> {
+        let now = self.inner.clock.now();
+        let mut told = 0;
+        for request in self.inner.main.legal_lapsed_untold(now).await? {
+            let Some(compulsion) = &request.compulsion else {
+                continue;
+            };
+            let Some(notification) = completion_notice(&request, compulsion, now) else {
+                continue;
+            };
+            self.log_system(Event {
+                action: "legal.notice.lapsed",
+                data_class: DataClass::Metadata,
+                tenant: request.tenant,
+                resource_id: Some(request.id.to_string()),
+                case_id: None,
+                decision: Decision::Allowed,
+                reason: "NON_DISCLOSURE_LAPSED",
+            })
+            .await?;
+            self.inner
+                .main
+                .notification_insert(&notification, OutboxId::new())
+                .await?;
+            told += 1;
+        }
+        Ok(told)
     }
 }
 

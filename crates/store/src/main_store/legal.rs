@@ -424,6 +424,36 @@ impl MainStore {
         Ok(true)
     }
 
+    /// Requests produced under a non-disclosure obligation that has lapsed by `now` and
+    /// whose customers were not yet told of the production.
+    pub async fn legal_lapsed_untold(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<LegalRequestRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM legal_requests WHERE state = 'produced' AND tenant_id IS NOT NULL \
+             AND nd_expires_at IS NOT NULL AND nd_expires_at <= $1 AND NOT EXISTS \
+             (SELECT 1 FROM legal_notifications n WHERE n.request_id = legal_requests.id \
+              AND n.kind = 'production_completed') ORDER BY submitted_at, id LIMIT 1000"
+        ))
+        .bind(to_micros(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(StoreError::Database)?;
+        rows.iter().map(request_row).collect()
+    }
+
+    /// Stores a notification with its outbox message.
+    pub async fn notification_insert(
+        &self,
+        notification: &NotificationRecord,
+        outbox: OutboxId,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(StoreError::Database)?;
+        insert_notification(&mut tx, notification, outbox).await?;
+        tx.commit().await.map_err(StoreError::Database)
+    }
+
     /// A tenant's notification.
     pub async fn notification_get(
         &self,

@@ -197,8 +197,8 @@ impl MainStore {
              LEFT JOIN tenant_settings t ON t.tenant_id = c.tenant_id \
              WHERE c.state = 'closed' AND c.purged_at IS NULL AND c.closed_at IS NOT NULL \
              AND ($1 IS NULL OR c.tenant_id = $1) \
-             AND c.closed_at <= $3 - (CASE WHEN t.retention_seconds IS NULL OR t.retention_seconds = 0 \
-                 THEN $2 ELSE t.retention_seconds END) * 1000000 \
+             AND ($3 - c.closed_at) / 1000000 >= (CASE WHEN t.retention_seconds IS NULL \
+                 OR t.retention_seconds = 0 THEN $2 ELSE t.retention_seconds END) \
              AND (c.closed_at > $4 OR (c.closed_at = $4 AND c.id > $5)) \
              ORDER BY c.closed_at, c.id LIMIT $6",
         )

@@ -42,6 +42,7 @@ fn open_meta(case: &NewCase) -> CaseMeta {
         opened_by: case.opened_by,
         opened_at: case.opened_at,
         closed_at: None,
+        purged_at: None,
         engineers: Vec::new(),
     }
 }
