@@ -24,6 +24,11 @@
 //! - the ceilings and the one-at-a-time transfers are measured in interleaved rounds
 //!   (default 5) and the best of each is compared, so that load from elsewhere on the
 //!   machine hits both sides of a ratio alike; every round's figure is printed too;
+//! - **legal production** of each round's file (`transfers/production.rs`): compelled by
+//!   one counsel and approved by another, untimed; timed, `Produce` with the gateway
+//!   encrypting the file to the order's age recipient as it streams, and the client
+//!   writing, hashing and syncing it like a download, whose round it is compared with;
+//!   the first round's production is decrypted (untimed) and checked against the source;
 //! - **memory**: a fresh gateway, its `VmHWM` after setup, then 16 concurrent uploads of
 //!   the file under 16 names (each on its own TLS connection), their total throughput,
 //!   the gateway's `VmHWM` after them and the largest `VmRSS` sampled every 100 ms.
@@ -36,6 +41,9 @@
 //! (default 5). Needs about 18 times the file size free in the temporary directory,
 //! which is deleted at the end. Results go into docs/BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[path = "transfers/production.rs"]
+mod production;
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -240,11 +248,15 @@ fn authed<T>(message: T, token: &str) -> tonic::Request<T> {
     request
 }
 
-/// Who uploads, who downloads, and where.
+/// Who uploads, who downloads, and where; and who compels and produces.
 struct Parties {
+    tenant: String,
     customer: String,
     engineer: String,
     workspace: String,
+    agency: String,
+    counsel: String,
+    second_counsel: String,
 }
 
 /// A tenant, a customer with a case, the engineer assigned to it, and a workspace the
@@ -282,6 +294,28 @@ async fn fixture(gateway: &Gateway) -> Parties {
         .into_inner();
     let customer_token = customer.credential.unwrap().token;
     let engineer_token = engineer.credential.unwrap().token;
+    let provider = |role: Role, name: &str| {
+        let request = CreateSubjectRequest {
+            tenant_id: String::new(),
+            role: role.into(),
+            name: name.into(),
+            credential_ttl_seconds: 0,
+        };
+        let mut admin = admin.clone();
+        async move {
+            admin
+                .create_subject(authed(request, token))
+                .await
+                .unwrap()
+                .into_inner()
+                .credential
+                .unwrap()
+                .token
+        }
+    };
+    let agency = provider(Role::LawEnforcement, "agency").await;
+    let counsel = provider(Role::LegalCounsel, "counsel").await;
+    let second_counsel = provider(Role::LegalCounsel, "counsel-2").await;
     let mut cases = CaseServiceClient::new(channel.clone());
     let open = OpenCaseRequest {
         summary: "VPN drops every hour".into(),
@@ -314,9 +348,13 @@ async fn fixture(gateway: &Gateway) -> Parties {
         .into_inner()
         .workspace_id;
     Parties {
+        tenant,
         customer: customer_token,
         engineer: engineer_token,
         workspace,
+        agency,
+        counsel,
+        second_counsel,
     }
 }
 
@@ -844,9 +882,11 @@ struct Transfers {
     /// Wall time and gateway CPU time per round.
     upload: Samples,
     download: Samples,
+    produce: Samples,
     /// Per round, for the table of where the time goes.
     upload_usage: Vec<Usage>,
     download_usage: Vec<Usage>,
+    produce_usage: Vec<Usage>,
     /// Gateway VmHWM: after setup, after the first upload, after the first download,
     /// after the last round.
     hwm: Vec<u64>,
@@ -868,6 +908,9 @@ async fn single(
     let (mut ceilings, mut transfers) = (Ceilings::default(), Transfers::default());
     transfers.hwm.push(gateway.memory("VmHWM"));
     let downloaded = dir.join("downloaded.bin");
+    let produced = dir.join("produced.age");
+    let identity = age::x25519::Identity::generate();
+    let recipient = identity.to_public().to_string();
     for round in 0..rounds {
         ceilings.measure(dir, source, chunk);
         let name = format!("bench-{round}.bin");
@@ -886,6 +929,24 @@ async fn single(
         transfers.download_usage.push(usage);
         assert_eq!(sha256, source.sha256, "the download is the uploaded file");
         std::fs::remove_file(&downloaded).unwrap();
+        let request_id =
+            production::compel_file(channel.clone(), &parties, &file_id, &recipient).await;
+        let meter = Meter::start(&gateway);
+        let (announced, written) =
+            production::produce(channel.clone(), &parties, &request_id, &produced).await;
+        let usage = meter.stop();
+        transfers.produce.push(usage.wall, usage.gateway_cpu);
+        transfers.produce_usage.push(usage);
+        assert_eq!(
+            announced, source.sha256,
+            "the item header announces the file"
+        );
+        assert!(written > source.size, "the production is ciphertext");
+        if round == 0 {
+            let opened = production::decrypted_sha256(&produced, &identity);
+            assert_eq!(opened, source.sha256, "the production decrypts to the file");
+        }
+        std::fs::remove_file(&produced).unwrap();
         if round == 0 {
             transfers.hwm.push(gateway.memory("VmHWM"));
         }
@@ -963,9 +1024,24 @@ fn print_single(size: u64, chunk: usize, c: &Ceilings, t: &Transfers) {
         );
     }
     println!();
+    println!("| legal production of the same file, same rounds | best time | MiB/s, best | download, best | production / download throughput |");
+    println!("|---|---|---|---|---|");
+    let (produce, download) = (t.produce.best(), t.download.best());
+    println!(
+        "| Produce (age to the order's recipient, hashed, fsynced) | {:.2} s | {} | {:.0} | {:.2} |",
+        produce.as_secs_f64(),
+        t.produce.rates(size),
+        mib_per_s(size, download),
+        download.as_secs_f64() / produce.as_secs_f64()
+    );
+    println!();
     println!("| where the time goes (best round) | wall | gateway CPU | client CPU | gateway CPU / wall |");
     println!("|---|---|---|---|---|");
-    for (what, usages) in [("upload", &t.upload_usage), ("download", &t.download_usage)] {
+    for (what, usages) in [
+        ("upload", &t.upload_usage),
+        ("download", &t.download_usage),
+        ("production", &t.produce_usage),
+    ] {
         let best = usages.iter().min_by_key(|u| u.wall).unwrap();
         println!(
             "| {what} | {:.2} s | {:.2} s | {:.2} s | {:.2} |",

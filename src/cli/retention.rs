@@ -200,16 +200,26 @@ pub async fn purge(clients: &Clients, out: OutputFormat, args: PurgeArgs) -> Res
 }
 
 fn render_run(view: &RetentionRunView) -> String {
-    let (purged_label, objects_label, outcome) = if view.dry_run {
-        ("cases to purge", "objects to destroy", "would purge")
+    let (purged_label, objects_label, contacts_label, outcome) = if view.dry_run {
+        (
+            "cases to purge",
+            "objects to destroy",
+            "contacts to delete",
+            "would purge",
+        )
     } else {
-        ("cases purged", "objects destroyed", "purged")
+        (
+            "cases purged",
+            "objects destroyed",
+            "contacts deleted",
+            "purged",
+        )
     };
     let mut text = key_values(&[
         (purged_label, view.cases_purged.to_string()),
         (objects_label, view.objects_purged.to_string()),
         ("cases held", view.cases_held.to_string()),
-        ("contacts deleted", view.contacts_deleted.to_string()),
+        (contacts_label, view.contacts_deleted.to_string()),
     ]);
     if view.cases.is_empty() {
         return text;

@@ -16,6 +16,8 @@ mod text;
 pub use production::{
     Production, ProductionItem, ProductionManifest, ProductionPart, ProductionSummary,
 };
-pub use requests::{CompulsionInput, LegalTarget, RequestView, SubmitInput, SubmitOutcome};
+pub use requests::{
+    redirect_message, CompulsionInput, LegalTarget, RequestView, SubmitInput, SubmitOutcome,
+};
 pub use scope::{ItemKind, LegalScope};
 pub(crate) use text::checked_text;

@@ -33,8 +33,9 @@ pub use credentials::{IssuedToken, TOKEN_PREFIX};
 pub use error::ServiceError;
 pub use gateway_key::{GatewayKey, TrustedKeys};
 pub use legal::{
-    CompulsionInput, ItemKind, LegalScope, LegalTarget, Production, ProductionItem,
-    ProductionManifest, ProductionPart, ProductionSummary, RequestView, SubmitInput, SubmitOutcome,
+    redirect_message, CompulsionInput, ItemKind, LegalScope, LegalTarget, Production,
+    ProductionItem, ProductionManifest, ProductionPart, ProductionSummary, RequestView,
+    SubmitInput, SubmitOutcome,
 };
 pub use log::{LogExport, LogRange};
 pub use recordings::{

@@ -224,12 +224,22 @@ pub async fn run(
     request_id: String,
     dir: &Path,
 ) -> Result<(), CliError> {
+    let created = !dir.exists();
     prepare_dir(dir)?;
     let request = ProduceRequest {
         request_id,
         purpose: Purpose::LegalCompelled.into(),
     };
-    let mut stream = clients.legal().produce(request).await?.into_inner();
+    let mut stream = match clients.legal().produce(request).await {
+        Ok(response) => response.into_inner(),
+        Err(refused) => {
+            // Refused before anything was produced: leave no directory behind.
+            if created {
+                let _ = std::fs::remove_dir(dir);
+            }
+            return Err(refused.into());
+        }
+    };
     let manifest = write_production(&mut stream, dir).await?;
     note(&format!(
         "produced {} items into {}",

@@ -1,6 +1,6 @@
 //! Legal, retention and settings values to and from the wire.
 
-use supportgate_service::{ItemKind, LegalScope, RequestView, RetentionReport};
+use supportgate_service::{redirect_message, ItemKind, LegalScope, RequestView, RetentionReport};
 use supportgate_store::{
     HoldRecord, LegalContactRecord, LegalRequestState, NotificationKind, NotificationRecord,
     TenantSettingsRecord,
@@ -172,8 +172,6 @@ pub fn scope(s: LegalScope) -> proto::LegalScope {
     }
 }
 
-const REDIRECT: &str = "The provider does not disclose customer data voluntarily; the customer organisation decides how to respond.";
-
 /// A request for the wire.
 pub fn request(v: RequestView) -> proto::LegalRequest {
     let r = v.record;
@@ -200,8 +198,8 @@ pub fn request(v: RequestView) -> proto::LegalRequest {
         submitted_at: Some(timestamp(r.submitted_at)),
         state: state(r.state) as i32,
         redirect: Some(proto::Redirect {
+            message: redirect_message(v.designated_contact.is_some()).to_owned(),
             designated_contact: v.designated_contact.map(legal_contact),
-            message: REDIRECT.to_owned(),
         }),
         compulsion,
         non_disclosure: r.non_disclosure.map(|nd| proto::NonDisclosure {

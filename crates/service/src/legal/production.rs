@@ -114,6 +114,7 @@ pub struct Production {
     request: LegalRequestRecord,
     compulsion: CompulsionRecord,
     non_disclosed: bool,
+    purpose: RequestedPurpose,
     /// What will be released.
     pub manifest: ProductionManifest,
     pending: VecDeque<ScopedItem>,
@@ -253,6 +254,7 @@ impl Services {
             request: record,
             compulsion,
             non_disclosed,
+            purpose,
             manifest,
             pending: items.into(),
             missing,
@@ -338,6 +340,23 @@ impl Production {
         })
     }
 
+    /// Whether the customer was told (and the notice period passed) or a
+    /// non-disclosure obligation binds, now: the policy checks it again for every item.
+    fn notice_satisfied(&self) -> bool {
+        let now = self.services.inner.clock.now();
+        let obliged = self
+            .request
+            .non_disclosure
+            .as_ref()
+            .is_some_and(|nd| nd.in_force(now));
+        let told = self
+            .request
+            .notice
+            .as_ref()
+            .is_some_and(|notice| now >= notice.production_not_before);
+        obliged || told
+    }
+
     /// Decides and opens one item; `None` when it no longer exists.
     async fn open(
         &self,
@@ -349,10 +368,10 @@ impl Production {
         })?;
         let read = supportgate_policy::CompelledRead {
             principal: &self.caller.principal,
-            purpose: RequestedPurpose::Named(PurposeCode::LegalCompelled),
+            purpose: self.purpose,
             recorded_by: self.compulsion.recorded_by,
             approved_by: self.compulsion.approved_by,
-            notice_satisfied: true,
+            notice_satisfied: self.notice_satisfied(),
             tenant,
             case: item.case,
             action: "legal.produce.item",
@@ -500,7 +519,7 @@ fn completion_notice(
         request_reference: request.reference.clone(),
         agency: request.agency.clone(),
         message: format!(
-            "Under the order {} ({}), data about your organisation was produced for request {}.",
+            "Under {} ({}), data about your organisation was produced for request {}.",
             compulsion.order_reference, compulsion.issuing_authority, request.reference
         ),
         created_at: now,

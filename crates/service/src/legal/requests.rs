@@ -89,6 +89,15 @@ const REDIRECT_MESSAGE_NO_CONTACT: &str = "The provider does not disclose custom
     voluntarily. Address this request to the customer organisation directly, which decides \
     how to respond.";
 
+/// What the agency is told with the redirect, with or without a designated contact.
+pub fn redirect_message(has_designated_contact: bool) -> &'static str {
+    if has_designated_contact {
+        REDIRECT_MESSAGE
+    } else {
+        REDIRECT_MESSAGE_NO_CONTACT
+    }
+}
+
 fn provider_event(action: &'static str, request: LegalRequestId, reason: &'static str) -> Event {
     Event {
         action,
@@ -225,15 +234,11 @@ impl Services {
                 notification.as_ref().map(|n| (n, OutboxId::new())),
             )
             .await?;
-        let message = if designated_contact.is_some() {
-            REDIRECT_MESSAGE
-        } else {
-            REDIRECT_MESSAGE_NO_CONTACT
-        };
+        let message = redirect_message(designated_contact.is_some()).to_owned();
         Ok(SubmitOutcome {
             request,
             designated_contact,
-            message: message.to_owned(),
+            message,
         })
     }
 
