@@ -281,6 +281,13 @@ backend_tests! {
         gone("GetContact by the engineer", engineer_reads(&world, &case).await);
         gone("GetContact by the customer", contact_of(&world, &acme.customer, &case, Purpose::ProvideSupport).await);
         gone("ExportContact", export(&world, &acme.customer, &case).await);
+        // The export that found nothing is a denial in the log, never an "allowed" read.
+        let last = made_by(&world, &acme.customer, &case).await.pop().expect("the export is logged");
+        assert_eq!(
+            (last.action.as_str(), last.decision(), last.reason.as_str()),
+            ("contact.export", Decision::Denied, "CONTACT_DELETED"),
+            "{last:?}"
+        );
         assert!(!recipients(&world).await.contains(&contact.contact_id), "a deleted contact receives nothing");
 
         advance(&world, Duration::minutes(10));

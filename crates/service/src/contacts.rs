@@ -3,7 +3,9 @@
 
 use supportgate_audit::Decision;
 use supportgate_crypto::KeyClass;
-use supportgate_policy::{AccessRequest, ContactData, Grant, RequestedPurpose, ResourceFacts};
+use supportgate_policy::{
+    evaluate, AccessRequest, ContactData, Grant, RequestedPurpose, ResourceFacts, Verdict,
+};
 use supportgate_store::{ContactPatch, ContactRecord, DeletionRecord, DeletionState, Page};
 use supportgate_types::{CaseId, ContactId, DataClass, DeletionId, Role};
 
@@ -144,6 +146,35 @@ impl Services {
         action: &'static str,
     ) -> Result<ContactView, ServiceError> {
         let found = self.case_facts(caller, case).await?;
+        if let Some((meta, facts)) = &found {
+            // A contact the data subject had deleted: for a caller the policy admits,
+            // the refusal is the decision, logged as denied, never an "allowed" read
+            // that found nothing.
+            let gone = matches!(
+                self.inner
+                    .contacts
+                    .contact_opted_out(meta.tenant, meta.contact)
+                    .await,
+                Err(supportgate_store::StoreError::NotFound { .. })
+            );
+            let admitted = matches!(
+                evaluate(&caller.principal, purpose, DataClass::Contact, Some(facts)),
+                Verdict::Allow(..)
+            );
+            if gone && admitted {
+                let event = Event {
+                    action,
+                    data_class: DataClass::Contact,
+                    tenant: Some(meta.tenant),
+                    resource_id: Some(case.to_string()),
+                    case_id: Some(case),
+                    decision: Decision::Denied,
+                    reason: "CONTACT_DELETED",
+                };
+                self.log_for(caller, event, purpose.code()).await?;
+                return Err(ServiceError::NotFound { what: "contact" });
+            }
+        }
         let request = AccessRequest {
             principal: &caller.principal,
             action,
