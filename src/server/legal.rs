@@ -417,7 +417,7 @@ impl LegalService for Edge {
         for message in messages {
             let recipient = self
                 .services
-                .legal_contact_of(message.notification.tenant)
+                .designated_contact(Some(message.notification.tenant))
                 .await
                 .map_err(|e| to_status(e, caller.request_id))?;
             out.push(proto::OutboxMessage {

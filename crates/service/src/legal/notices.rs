@@ -106,17 +106,21 @@ impl Services {
         }
     }
 
-    /// The tenant's designated legal contact, where its notifications are delivered.
-    pub async fn legal_contact_of(
+    /// A tenant's designated legal contact: where requests about it are redirected and
+    /// its notifications delivered. `None` for an unknown tenant or one without.
+    pub async fn designated_contact(
         &self,
-        tenant: supportgate_types::TenantId,
+        tenant: Option<supportgate_types::TenantId>,
     ) -> Result<Option<supportgate_store::LegalContactRecord>, ServiceError> {
-        Ok(self
-            .inner
-            .main
-            .tenant_settings_get(tenant)
-            .await?
-            .legal_contact)
+        match tenant {
+            Some(tenant) => Ok(self
+                .inner
+                .main
+                .tenant_settings_get(tenant)
+                .await?
+                .legal_contact),
+            None => Ok(None),
+        }
     }
 
     /// Acknowledges what a sender delivered and hands it the next batch (admin only,

@@ -199,16 +199,7 @@ impl Services {
             notice: None,
             produced_at: None,
         };
-        let designated_contact = match tenant {
-            Some(tenant) => {
-                self.inner
-                    .main
-                    .tenant_settings_get(tenant)
-                    .await?
-                    .legal_contact
-            }
-            None => None,
-        };
+        let designated_contact = self.designated_contact(tenant).await?;
         // The tenant's customers are told of the request: it is filed under the tenant.
         self.log(caller, Event { tenant, ..event }).await?;
         let notification = tenant.map(|tenant| NotificationRecord {
@@ -272,16 +263,7 @@ impl Services {
                     what: "legal scope",
                 })
             })?;
-        let designated_contact = match record.tenant {
-            Some(tenant) => {
-                self.inner
-                    .main
-                    .tenant_settings_get(tenant)
-                    .await?
-                    .legal_contact
-            }
-            None => None,
-        };
+        let designated_contact = self.designated_contact(record.tenant).await?;
         Ok(RequestView {
             record,
             scope,
