@@ -72,6 +72,7 @@ async fn start(backend: Backend) -> Gateway {
     let settings = ServerSettings {
         tls: server_config(&material).unwrap(),
         limits: Limits::default(),
+        metrics: None,
     };
     let running = Server::bind(listener, services, settings, shutdown.clone()).unwrap();
     Gateway {

@@ -97,6 +97,7 @@ async fn start(backend: Backend, limits: Limits) -> Gateway {
     let settings = ServerSettings {
         tls: tls.clone(),
         limits,
+        metrics: None,
     };
     let running = Server::bind(listener, services, settings, shutdown.clone()).unwrap();
     Gateway {

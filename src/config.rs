@@ -38,6 +38,10 @@ pub struct ServeArgs {
     /// Address to listen on, e.g. 127.0.0.1:7443
     #[arg(long, env = "SUPPORTGATE_LISTEN", value_name = "ADDR")]
     pub listen: Option<String>,
+    /// Plain-HTTP address for /metrics (Prometheus) and /ready, e.g. 127.0.0.1:9464
+    /// (default: not served)
+    #[arg(long, env = "SUPPORTGATE_METRICS_LISTEN", value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
     /// Customer-data database: sqlite://… or postgres://… (default: SQLite in --data-dir)
     #[arg(
         long,
@@ -100,6 +104,7 @@ struct FileConfig {
     dev: Option<bool>,
     data_dir: Option<PathBuf>,
     listen: Option<String>,
+    metrics_listen: Option<String>,
     database_url: Option<String>,
     contact_database_url: Option<String>,
     database_max_connections: Option<u32>,
@@ -168,6 +173,8 @@ pub struct ServeConfig {
     pub data_dir: Option<PathBuf>,
     /// Where to listen.
     pub listen: SocketAddr,
+    /// Where to serve metrics and readiness over plain HTTP, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
     /// The two stores.
     pub store: StoreConfig,
     /// The listener's certificate.
@@ -254,8 +261,12 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
 }
 
 fn listen_addr(value: &str) -> Result<SocketAddr, ConfigError> {
+    socket_addr("--listen", value)
+}
+
+fn socket_addr(setting: &'static str, value: &str) -> Result<SocketAddr, ConfigError> {
     value.parse().map_err(|_| ConfigError::Invalid {
-        setting: "--listen",
+        setting,
         message: format!("must be an IP address and port such as {DEFAULT_LISTEN}, got {value:?}"),
     })
 }
@@ -287,6 +298,9 @@ impl ServeArgs {
             .or_else(|| dev.then(|| PathBuf::from(DEFAULT_DEV_DATA_DIR)));
         let listen =
             listen_addr(&pick(self.listen, file.listen).unwrap_or_else(|| DEFAULT_LISTEN.into()))?;
+        let metrics_listen = pick(self.metrics_listen, file.metrics_listen)
+            .map(|addr| socket_addr("--metrics-listen", &addr))
+            .transpose()?;
         let needs_dir = |setting: &'static str| ConfigError::Missing {
             setting,
             hint: " (or --data-dir for the embedded SQLite default)",
@@ -429,6 +443,7 @@ impl ServeArgs {
             dev,
             data_dir,
             listen,
+            metrics_listen,
             store,
             tls,
             master_key,

@@ -152,7 +152,16 @@ pub async fn start(
         })?;
     spawn_upload_sweep(services.clone(), shutdown.clone());
     spawn_retention(services.clone(), shutdown.clone());
+    let metrics = match config.metrics_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| StartError::Bind { addr, source })?,
+        ),
+        None => None,
+    };
     let settings = ServerSettings {
+        metrics,
         tls,
         limits: config.limits.clone(),
     };

@@ -22,6 +22,7 @@ pub mod gate;
 pub mod hints;
 pub mod layers;
 pub mod legal;
+pub mod metrics;
 pub mod peer;
 pub mod pending;
 pub mod recordings;
@@ -87,12 +88,14 @@ impl Default for Limits {
 }
 
 /// Everything the server needs besides the listener and the use cases.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct ServerSettings {
     /// The listener's TLS configuration, from [`tls::server_config`].
     pub tls: Arc<rustls::ServerConfig>,
     /// Transport limits.
     pub limits: Limits,
+    /// Where `/metrics` and `/ready` are served (plain HTTP); `None` = not at all.
+    pub metrics: Option<TcpListener>,
 }
 
 /// Why the server stopped with an error.
@@ -117,6 +120,8 @@ pub enum ServeError {
 pub struct Running {
     /// The address it listens on (the real port when bound to port 0).
     pub addr: SocketAddr,
+    /// Where metrics and readiness are served, if anywhere.
+    pub metrics_addr: Option<SocketAddr>,
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), ServeError>>,
 }
@@ -154,6 +159,20 @@ impl Server {
         let addr = listener.local_addr().map_err(ServeError::LocalAddr)?;
         let limits = settings.limits.clone();
         let edge = Edge::new(services.clone(), shutdown.clone(), limits.clone());
+        let metrics_addr = match settings.metrics {
+            Some(listener) => {
+                let metrics_addr = listener.local_addr().map_err(ServeError::LocalAddr)?;
+                metrics::serve(
+                    listener,
+                    edge.metrics.clone(),
+                    services.clone(),
+                    shutdown.clone(),
+                );
+                tracing::info!(addr = %metrics_addr, "serving metrics and readiness over http");
+                Some(metrics_addr)
+            }
+            None => None,
+        };
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
         let reflection = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
@@ -169,6 +188,7 @@ impl Server {
             .http2_keepalive_timeout(Some(limits.keepalive_timeout))
             .tcp_nodelay(true)
             .trace_fn(layers::rpc_span)
+            .layer(metrics::MetricsLayer::new(edge.metrics.clone()))
             .layer(layers::RequestIdLayer)
             .layer(tower::load_shed::LoadShedLayer::new())
             .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
@@ -193,6 +213,7 @@ impl Server {
         tracing::info!(%addr, "serving grpc over tls");
         Ok(Running {
             addr,
+            metrics_addr,
             shutdown,
             task,
         })

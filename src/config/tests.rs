@@ -147,6 +147,31 @@ fn a_listen_address_must_be_ip_and_port() {
     assert!(err.to_string().contains("--listen"), "{err}");
 }
 
+#[test]
+fn metrics_are_off_unless_an_address_is_given_and_that_address_is_checked() {
+    let dev = || ServeArgs {
+        dev: true,
+        ..args()
+    };
+    assert_eq!(dev().resolve(None).unwrap().metrics_listen, None);
+    let on = ServeArgs {
+        metrics_listen: Some("127.0.0.1:9464".into()),
+        ..dev()
+    }
+    .resolve(None)
+    .unwrap();
+    assert_eq!(on.metrics_listen.map(|a| a.port()), Some(9464));
+    let err = ServeArgs {
+        metrics_listen: Some("metrics.local".into()),
+        ..dev()
+    }
+    .resolve(None)
+    .unwrap_err();
+    assert!(err.to_string().contains("--metrics-listen"), "{err}");
+    let from_file = resolve_file("metrics_listen = \"127.0.0.1:9465\"").unwrap();
+    assert_eq!(from_file.metrics_listen.map(|a| a.port()), Some(9465));
+}
+
 /// Resolves a `--dev` configuration whose file holds `toml`.
 fn resolve_file(toml: &str) -> Result<ServeConfig, ConfigError> {
     let dir = tempfile::tempdir().unwrap();

@@ -29,6 +29,8 @@ pub struct Edge {
     pub sessions: std::sync::Arc<SessionHub>,
     /// The limits the server runs with.
     pub limits: Limits,
+    /// What the server counts, for `/metrics`.
+    pub metrics: std::sync::Arc<super::metrics::Metrics>,
 }
 
 /// The request id the request-id layer put on the request.
@@ -99,11 +101,16 @@ impl Edge {
             shutdown.clone(),
         ));
         sessions.spawn_watch();
+        let metrics = std::sync::Arc::new(super::metrics::Metrics::new(
+            services.clone(),
+            sessions.clone(),
+        ));
         Self {
             services,
             shutdown,
             sessions,
             limits,
+            metrics,
         }
     }
 

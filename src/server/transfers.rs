@@ -119,6 +119,7 @@ impl Edge {
                     "every chunk of a stream must name the same upload",
                 ));
             }
+            let bytes = chunk.data.len() as u64;
             let input = ChunkInput {
                 offset: chunk.offset,
                 data: chunk.data,
@@ -128,6 +129,7 @@ impl Edge {
                 .write(input)
                 .await
                 .map_err(|e| to_status(e, request_id))?;
+            self.metrics.upload_committed(bytes);
             next = tokio::select! {
                 message = tokio::time::timeout(UPLOAD_IDLE, stream.message()) => match message {
                     Ok(message) => message.map_err(stream_error)?,
@@ -257,6 +259,9 @@ impl TransferService for Edge {
             .upload_complete(&caller, upload)
             .await
             .map_err(|e| to_status(e, caller.request_id))?;
+        if record.state == UploadState::Available {
+            self.metrics.upload_completed();
+        }
         Ok(Response::new(status(record)))
     }
 

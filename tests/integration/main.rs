@@ -14,6 +14,7 @@ mod expiry;
 mod identity;
 mod keys;
 mod legal;
+mod metrics;
 mod recordings;
 mod retention;
 mod sessions;

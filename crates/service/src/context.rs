@@ -138,6 +138,11 @@ impl Services {
         Ok(())
     }
 
+    /// What the access log's writer has committed since start (for metrics).
+    pub fn log_stats(&self) -> supportgate_store::LogStatsSnapshot {
+        self.inner.main.log_stats()
+    }
+
     /// Shutdown: writes what the access log has queued, signs a last checkpoint, and
     /// closes both pools.
     pub async fn close(&self) {

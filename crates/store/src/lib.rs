@@ -35,7 +35,8 @@ pub use legal_records::{
     NotificationKind, NotificationRecord, OutboxRecord, TenantSettingsRecord,
 };
 pub use main_store::{
-    newest_first_after, ExportItem, HoldFilter, LogOptions, MainStore, RequestFilter, SequenceRange,
+    newest_first_after, ExportItem, HoldFilter, LogOptions, LogStatsSnapshot, MainStore,
+    RequestFilter, SequenceRange,
 };
 pub use records::{
     CaseFilter, CaseMeta, CaseState, ContactRecord, ContactSealed, CredentialRecord, EntryFilter,

@@ -6,6 +6,7 @@ mod legal;
 mod live_watch;
 mod log;
 mod log_scan;
+mod log_stats;
 mod log_writer;
 mod recordings;
 mod retention;
@@ -16,6 +17,7 @@ use sqlx::AnyPool;
 
 pub use self::legal::{newest_first_after, RequestFilter};
 pub use self::log::{ExportItem, SequenceRange};
+pub use self::log_stats::LogStatsSnapshot;
 pub use self::log_writer::LogOptions;
 use self::log_writer::LogWriter;
 pub use self::retention::HoldFilter;
@@ -62,6 +64,11 @@ impl MainStore {
     /// The engine this store runs on.
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// What the access log's writer has committed since start (for metrics).
+    pub fn log_stats(&self) -> LogStatsSnapshot {
+        self.log.stats.snapshot()
     }
 
     /// Checks the database answers (readiness).

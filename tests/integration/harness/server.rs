@@ -24,6 +24,8 @@ use super::clients::{Actor, Clients};
 pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where it serves `/metrics` and `/ready` over plain HTTP (not after a restart).
+    pub metrics_addr: Option<SocketAddr>,
     /// The clock the use cases read (credentials expire by it).
     pub clock: Arc<ManualClock>,
     /// The use cases behind the server, for the gateway's own maintenance tasks (sweeps)
@@ -129,12 +131,18 @@ impl TestServer {
             ServerSettings {
                 tls,
                 limits: limits.clone(),
+                metrics: Some(
+                    TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .expect("bind a loopback port for metrics"),
+                ),
             },
             shutdown.clone(),
         )
         .expect("server starts");
         TestServer {
             addr: running.addr,
+            metrics_addr: running.metrics_addr,
             clock,
             services,
             pki,
@@ -178,10 +186,12 @@ impl TestServer {
         let settings = ServerSettings {
             tls,
             limits: restart.limits.clone(),
+            metrics: None,
         };
         let running = Server::bind(listener, services.clone(), settings, shutdown.clone())
             .expect("server starts again");
         self.addr = running.addr;
+        self.metrics_addr = running.metrics_addr;
         self.services = services;
         self.shutdown = shutdown;
         self.running = Some(running);

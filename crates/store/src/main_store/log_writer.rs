@@ -74,6 +74,8 @@ enum Command {
 pub(crate) struct LogWriter {
     commands: mpsc::Sender<Command>,
     head: watch::Receiver<u64>,
+    /// What the writer task has committed, for metrics.
+    pub(crate) stats: Arc<super::log_stats::LogStats>,
 }
 
 /// The channel's capacity: enough for every request in flight to queue without blocking.
@@ -84,6 +86,7 @@ impl LogWriter {
     pub(crate) fn start(pool: AnyPool, engine: Engine, options: LogOptions) -> LogWriter {
         let (commands, receiver) = mpsc::channel(QUEUE);
         let (head_tx, head) = watch::channel(0);
+        let stats = Arc::new(super::log_stats::LogStats::default());
         let task = WriterTask {
             pool,
             engine,
@@ -91,9 +94,14 @@ impl LogWriter {
             head: head_tx,
             last_checkpoint: (0, Instant::now()),
             last_batch: 0,
+            stats: stats.clone(),
         };
         tokio::spawn(task.run(receiver));
-        LogWriter { commands, head }
+        LogWriter {
+            commands,
+            head,
+            stats,
+        }
     }
 
     fn gone() -> Arc<StoreError> {
@@ -142,6 +150,7 @@ struct WriterTask {
     /// `(sequence, when)` of the last checkpoint this process knows of; before the
     /// first, `(0, when the writer started)`, so the time rule applies from the start.
     last_checkpoint: (u64, Instant),
+    stats: Arc<super::log_stats::LogStats>,
     last_batch: usize,
 }
 
@@ -230,8 +239,10 @@ impl WriterTask {
     async fn commit(&mut self, appends: Vec<(Box<NewEntry>, Reply<u64>)>) {
         self.last_batch = appends.len();
         let (entries, replies): (Vec<_>, Vec<_>) = appends.into_iter().unzip();
+        let started = Instant::now();
         match self.write(&entries).await {
             Ok(first) => {
+                self.stats.committed(&entries, started.elapsed());
                 let last = first + entries.len() as u64 - 1;
                 for (sequence, reply) in (first..).zip(replies) {
                     let _ = reply.send(Ok(sequence));
@@ -239,6 +250,7 @@ impl WriterTask {
                 self.head.send_replace(last);
             }
             Err(error) => {
+                self.stats.failed();
                 tracing::error!(error = %error, entries = entries.len(), "access log commit failed; the accesses are refused");
                 let error = Arc::new(error);
                 for reply in replies {
