@@ -4,7 +4,8 @@
 //! The gRPC listener speaks only TLS and authenticates every call; a scraper and a
 //! load balancer's readiness probe should need neither, and must never reach data. The
 //! metrics listener serves two read-only paths, `/metrics` (OpenMetrics text) and
-//! `/ready` (200 when the stores answer, 503 otherwise), and binds where the operator
+//! `/ready` (200 when both databases and the blob store answer, 503 otherwise), and
+//! binds where the operator
 //! says (loopback, or a cluster-internal address), off by default.
 //!
 //! What is counted: every RPC by name and final status code, with its latency (up to

@@ -93,7 +93,14 @@ backend_tests! {
         let (status, _) = get(addr, "/anything-else").await;
         assert_eq!(status, 404, "only /metrics and /ready are served");
 
-        // A gateway whose stores no longer answer is not ready.
+        // A gateway whose blob store or databases no longer answer is not ready.
+        let blobs = server.blob_dir();
+        let moved = blobs.with_extension("moved");
+        std::fs::rename(&blobs, &moved).unwrap();
+        let (status, body) = get(addr, "/ready").await;
+        assert_eq!(status, 503, "without its blob directory: {body}");
+        std::fs::rename(&moved, &blobs).unwrap();
+        assert_eq!(get(addr, "/ready").await.0, 200, "ready again once it is back");
         server.services.close().await;
         let (status, body) = get(addr, "/ready").await;
         assert_eq!(status, 503, "{body}");

@@ -135,6 +135,11 @@ impl Services {
     pub async fn ping(&self) -> Result<(), ServiceError> {
         self.inner.main.ping().await?;
         self.inner.contacts.ping().await?;
+        self.inner
+            .blobs
+            .ping()
+            .await
+            .map_err(ServiceError::internal)?;
         Ok(())
     }
 

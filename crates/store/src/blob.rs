@@ -37,6 +37,9 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     /// nothing stale may survive past the new end.
     async fn write_at(&self, key: &BlobKey, offset: u64, bytes: &[u8]) -> Result<(), BlobError>;
 
+    /// Checks that the store can be reached (readiness): `Unavailable` when not.
+    async fn ping(&self) -> Result<(), BlobError>;
+
     /// The blob's length, `None` when it does not exist.
     async fn len(&self, key: &BlobKey) -> Result<Option<u64>, BlobError>;
 

@@ -58,6 +58,14 @@ pub enum BlobError {
         /// The existing blob.
         key: BlobKey,
     },
+    /// The store cannot be reached (its directory is gone, unmounted or not a
+    /// directory).
+    #[error("the blob store does not answer")]
+    Unavailable {
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// The operating system refused an operation.
     #[error("could not {action} blob {key}")]
     Io {

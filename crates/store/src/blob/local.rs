@@ -67,6 +67,16 @@ impl BlobStore for LocalBlobStore {
         .await
     }
 
+    async fn ping(&self) -> Result<(), BlobError> {
+        match tokio::fs::metadata(&*self.root).await {
+            Ok(metadata) if metadata.is_dir() => Ok(()),
+            Ok(_) => Err(BlobError::Unavailable {
+                source: io::Error::other("the blob directory is not a directory"),
+            }),
+            Err(source) => Err(BlobError::Unavailable { source }),
+        }
+    }
+
     async fn len(&self, key: &BlobKey) -> Result<Option<u64>, BlobError> {
         self.run("stat", key, fsops::len).await
     }

@@ -284,3 +284,20 @@ fn opening_over_a_file_fails_naming_the_directory() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn ping_answers_while_the_directory_is_there_and_only_then() {
+    let (dir, store) = store();
+    store.ping().await.unwrap();
+    let blobs = dir.path().join("blobs");
+    std::fs::rename(&blobs, dir.path().join("elsewhere")).unwrap();
+    assert!(matches!(
+        store.ping().await,
+        Err(BlobError::Unavailable { .. })
+    ));
+    std::fs::write(&blobs, b"not a directory").unwrap();
+    assert!(matches!(
+        store.ping().await,
+        Err(BlobError::Unavailable { .. })
+    ));
+}
