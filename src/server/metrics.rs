@@ -241,7 +241,7 @@ pub fn serve(
                 Ok(()) => (StatusCode::OK, "ready\n"),
                 Err(_) => (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "not ready: a store does not answer\n",
+                    "not ready: a database or the blob store does not answer\n",
                 ),
             }
         }
