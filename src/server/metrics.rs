@@ -8,8 +8,8 @@
 //! binds where the operator
 //! says (loopback, or a cluster-internal address), off by default.
 //!
-//! What is counted: every RPC by name and final status code, with its latency (up to
-//! the response headers: a unary call's whole time, a stream's start); upload bytes
+//! What is counted: every RPC by name and final status code, with its duration (to its
+//! trailers, so a stream's whole life); upload bytes
 //! committed and uploads completed; live sessions on this instance; the access log's
 //! group commits, entries, commit time and failures; and durable refusals by reason.
 //! Names carry no tenant, subject or id: nothing here identifies a customer.
@@ -143,7 +143,7 @@ impl Metrics {
         });
         registry.register(
             "supportgate_rpc_duration_seconds",
-            "Time from an RPC's arrival to its response headers",
+            "Time from an RPC's arrival to its end (its trailers)",
             rpc_seconds.clone(),
         );
         let upload_bytes = Counter::default();

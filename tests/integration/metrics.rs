@@ -1,5 +1,5 @@
 //! Metrics and readiness on the plain-HTTP listener: every RPC counted by name and
-//! code, refusals by reason, upload bytes, the access log's commits, live sessions;
+//! final code (a stream's from its trailers), refusals by reason, upload bytes, the access log's commits, live sessions;
 //! nothing that identifies a customer; `/ready` answers 503 once the stores do not.
 
 use std::net::SocketAddr;
@@ -9,7 +9,7 @@ use supportgate_testkit::backend_tests;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::harness::World;
-use crate::transfers::{acme_workspace, upload};
+use crate::transfers::{acme_workspace, download, upload};
 
 /// `GET path` over plain HTTP/1.1; the status code and the body.
 async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
@@ -64,7 +64,17 @@ backend_tests! {
         let customer = server.as_actor(&acme.customer).await;
         let workspace = acme_workspace(&world).await;
         let data = vec![7u8; 300_000];
-        upload(&customer, &workspace, "trace.log", &data).await;
+        let file = upload(&customer, &workspace, "trace.log", &data).await.file_id;
+        // A stream that answers, then one that fails after it started: their codes
+        // come from the trailers, not the headers.
+        download(&engineer, &file, Purpose::ProvideSupport, None).await.expect("the download");
+        let path = server.blob_dir().join("files").join(&acme.id).join(&file);
+        let mut stored = std::fs::read(&path).unwrap();
+        let last = stored.len() - 1;
+        stored[last] ^= 0x01;
+        std::fs::write(&path, stored).unwrap();
+        let damaged = download(&engineer, &file, Purpose::ProvideSupport, None).await.expect_err("the damaged download");
+        assert_eq!(damaged.code(), tonic::Code::DataLoss);
 
         let (status, text) = get(addr, "/metrics").await;
         assert_eq!(status, 200, "{text}");
@@ -76,6 +86,11 @@ backend_tests! {
         let latencies = sample(&text, &format!("supportgate_rpc_duration_seconds_count{{rpc=\"{get_case}\"}}"));
         assert!(latencies.is_some_and(|n| n >= 2.0), "both calls timed: {text}");
         assert_eq!(sample(&text, "supportgate_denials_total{reason=\"NOT_ASSIGNED\"}"), Some(1.0), "{text}");
+        let download_file = "/supportgate.v1.TransferService/DownloadFile";
+        for code in ["OK", "DATA_LOSS"] {
+            let series = format!("supportgate_rpc_requests_total{{rpc=\"{download_file}\",code=\"{code}\"}}");
+            assert_eq!(sample(&text, &series), Some(1.0), "the download that ended {code}: {text}");
+        }
         assert!(sample(&text, "supportgate_upload_bytes_total").is_some_and(|n| n >= data.len() as f64), "{text}");
         assert_eq!(sample(&text, "supportgate_uploads_completed_total"), Some(1.0), "{text}");
         let commits = sample(&text, "supportgate_log_commits_total").expect("log commits");
