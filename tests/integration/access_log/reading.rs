@@ -8,29 +8,7 @@ use supportgate_testkit::backend_tests;
 use tonic::Code;
 
 use super::{activity, read_case, Cli, WAIT};
-use crate::harness::{assert_status, Clients, World};
-
-/// Every entry `clients` may list with `filter`, page by page.
-async fn list_as(clients: &Clients, filter: ListEntriesRequest) -> Vec<AccessLogEntry> {
-    let mut log = clients.log();
-    let mut request = ListEntriesRequest {
-        page_size: 100,
-        ..filter
-    };
-    let mut entries = Vec::new();
-    loop {
-        let page = log
-            .list_entries(request.clone())
-            .await
-            .expect("list the log")
-            .into_inner();
-        entries.extend(page.entries);
-        if page.next_page_token.is_empty() {
-            return entries;
-        }
-        request.page_token = page.next_page_token;
-    }
-}
+use crate::harness::{assert_status, World};
 
 /// The next entry of a stream (checkpoints skipped); `None` when the stream ended.
 async fn next_entry(
@@ -58,7 +36,7 @@ backend_tests! {
         view.expect("the assigned engineer reads the case");
 
         let customer = world.server.as_actor(&acme.customer).await;
-        let seen = list_as(&customer, ListEntriesRequest::default()).await;
+        let seen = customer.log_entries(ListEntriesRequest::default()).await;
         let read = seen
             .iter()
             .find(|e| e.request_id == request_id)
@@ -90,7 +68,7 @@ backend_tests! {
             .list_entries(ListEntriesRequest { tenant_id: globex.id.clone(), ..Default::default() })
             .await;
         assert_status(refused, Code::PermissionDenied, "OTHER_TENANT");
-        let other_case = list_as(&customer, ListEntriesRequest { case_id: globex.case.clone(), ..Default::default() }).await;
+        let other_case = customer.log_entries(ListEntriesRequest { case_id: globex.case.clone(), ..Default::default() }).await;
         assert!(other_case.is_empty(), "globex's case through a filter: {other_case:?}");
 
         let cli = Cli::new(&world.server);

@@ -88,6 +88,31 @@ impl Clients {
             .max_decoding_message_size(8 * 1024 * 1024)
     }
 
+    /// Every access-log entry this actor may list with `filter`, page by page.
+    pub async fn log_entries(
+        &self,
+        filter: proto::ListEntriesRequest,
+    ) -> Vec<proto::AccessLogEntry> {
+        let mut log = self.log();
+        let mut request = proto::ListEntriesRequest {
+            page_size: 500,
+            ..filter
+        };
+        let mut entries = Vec::new();
+        loop {
+            let page = log
+                .list_entries(request.clone())
+                .await
+                .expect("list the log")
+                .into_inner();
+            entries.extend(page.entries);
+            if page.next_page_token.is_empty() {
+                return entries;
+            }
+            request.page_token = page.next_page_token;
+        }
+    }
+
     /// The bearer header value, for raw calls.
     pub fn bearer_header(&self) -> Option<MetadataValue<Ascii>> {
         self.bearer.0.clone()

@@ -84,24 +84,11 @@ impl World {
 
     /// Every access-log entry matching `filter`, read by the provider-wide reviewer.
     pub async fn log(&self, filter: ListEntriesRequest) -> Vec<proto::AccessLogEntry> {
-        let mut log = self.server.as_actor(&self.reviewer).await.log();
-        let mut entries = Vec::new();
-        let mut request = ListEntriesRequest {
-            page_size: 500,
-            ..filter
-        };
-        loop {
-            let page = log
-                .list_entries(request.clone())
-                .await
-                .expect("list the log")
-                .into_inner();
-            entries.extend(page.entries);
-            if page.next_page_token.is_empty() {
-                return entries;
-            }
-            request.page_token = page.next_page_token;
-        }
+        self.server
+            .as_actor(&self.reviewer)
+            .await
+            .log_entries(filter)
+            .await
     }
 
     /// The last entry about `case` made by `actor`.

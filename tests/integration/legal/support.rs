@@ -570,28 +570,6 @@ pub async fn entries(world: &World, action: &str) -> Vec<AccessLogEntry> {
         .await
 }
 
-/// Every entry `clients`' actor may list with `filter`, page by page.
-pub async fn log_as(clients: &Clients, filter: ListEntriesRequest) -> Vec<AccessLogEntry> {
-    let mut log = clients.log();
-    let mut request = ListEntriesRequest {
-        page_size: 500,
-        ..filter
-    };
-    let mut all = Vec::new();
-    loop {
-        let page = log
-            .list_entries(request.clone())
-            .await
-            .expect("list the log")
-            .into_inner();
-        all.extend(page.entries);
-        if page.next_page_token.is_empty() {
-            return all;
-        }
-        request.page_token = page.next_page_token;
-    }
-}
-
 /// Asserts the call tagged `request_id` left a `denied` entry of `action` (with
 /// `reason`, when given) in the log.
 pub async fn assert_denied(world: &World, action: &str, request_id: &str, reason: Option<&str>) {

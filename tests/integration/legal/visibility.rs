@@ -283,7 +283,7 @@ backend_tests! {
         // Acme's reviewer sees the submission (the customer is told of it anyway), and
         // no later step.
         let reviewer = legal.as_actor(&acme.reviewer).await;
-        let seen = log_as(&reviewer, ListEntriesRequest::default()).await;
+        let seen = reviewer.log_entries(ListEntriesRequest::default()).await;
         assert!(seen.iter().any(|e| e.action == SUBMIT), "the submission is the tenant's");
         let leaked: Vec<_> = seen
             .iter()
@@ -292,10 +292,10 @@ backend_tests! {
         assert!(leaked.is_empty(), "acme's reviewer sees no later legal step: {leaked:?}");
         for action in [COMPEL, APPROVE, NOTICE, PRODUCE, PRODUCE_ITEM] {
             let filter = ListEntriesRequest { action: action.into(), ..Default::default() };
-            assert!(log_as(&reviewer, filter).await.is_empty(), "acme's reviewer finds no {action}");
+            assert!(reviewer.log_entries(filter).await.is_empty(), "acme's reviewer finds no {action}");
         }
         let filter = ListEntriesRequest { case_id: acme.case.clone(), ..Default::default() };
-        let about_case = log_as(&reviewer, filter).await;
+        let about_case = reviewer.log_entries(filter).await;
         assert!(about_case.iter().all(|e| !e.action.starts_with("legal.")), "{about_case:?}");
     }
 }

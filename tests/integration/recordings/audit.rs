@@ -16,28 +16,6 @@ use super::{
 use crate::harness::world::open_case;
 use crate::harness::{Clients, World};
 
-/// Every entry `clients` may list with `filter`, page by page.
-async fn list_as(clients: &Clients, filter: ListEntriesRequest) -> Vec<AccessLogEntry> {
-    let mut log = clients.log();
-    let mut request = ListEntriesRequest {
-        page_size: 100,
-        ..filter
-    };
-    let mut entries = Vec::new();
-    loop {
-        let page = log
-            .list_entries(request.clone())
-            .await
-            .expect("list the log")
-            .into_inner();
-        entries.extend(page.entries);
-        if page.next_page_token.is_empty() {
-            return entries;
-        }
-        request.page_token = page.next_page_token;
-    }
-}
-
 /// `(action, decision, reason)` of every entry made under `request_id`.
 fn made_by(log: &[AccessLogEntry], request_id: &str) -> Vec<(String, Decision, String)> {
     log.iter()
@@ -112,7 +90,7 @@ backend_tests! {
         let globex_id = tagged_download(&world.server.as_actor(&globex.customer).await, id, PROVIDE).await;
 
         // The customer, listing the log of their case, sees the engineer's download.
-        let seen = list_as(&customer, ListEntriesRequest { case_id: acme.case.clone(), ..Default::default() }).await;
+        let seen = customer.log_entries(ListEntriesRequest { case_id: acme.case.clone(), ..Default::default() }).await;
         let read = seen
             .iter()
             .find(|e| e.request_id == download_id && e.action == "recording.download")
