@@ -166,6 +166,15 @@ pub struct LegalRequestRecord {
     pub produced_at: Option<DateTime<Utc>>,
 }
 
+impl LegalRequestRecord {
+    /// Whether a non-disclosure obligation binds this request at `now`.
+    pub fn non_disclosed_at(&self, now: DateTime<Utc>) -> bool {
+        self.non_disclosure
+            .as_ref()
+            .is_some_and(|nd| nd.in_force(now))
+    }
+}
+
 /// A legal notice for a tenant's customers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotificationRecord {

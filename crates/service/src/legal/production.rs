@@ -21,6 +21,7 @@ use supportgate_types::{
     RecordingId,
 };
 
+use super::requests::{precondition, provider_event};
 use super::scope::{ItemKind, LegalScope, ScopedItem};
 use super::seal::ItemSealer;
 use crate::context::Event;
@@ -132,13 +133,6 @@ impl std::fmt::Debug for Production {
     }
 }
 
-fn precondition(reason: &'static str, message: &str) -> ServiceError {
-    ServiceError::FailedPrecondition {
-        reason,
-        message: message.to_owned(),
-    }
-}
-
 impl Services {
     /// Starts a production: checks purpose, approval and notice (each refusal logged),
     /// logs the production, and resolves the scope to the items that exist.
@@ -148,15 +142,7 @@ impl Services {
         request: LegalRequestId,
         purpose: RequestedPurpose,
     ) -> Result<Production, ServiceError> {
-        let event = Event {
-            action: "legal.produce",
-            data_class: DataClass::Metadata,
-            tenant: None,
-            resource_id: Some(request.to_string()),
-            case_id: None,
-            decision: Decision::Allowed,
-            reason: "COMPELLED_DISCLOSURE",
-        };
+        let event = provider_event("legal.produce", request, "COMPELLED_DISCLOSURE");
         let purpose_code = purpose.code();
         let refused = match purpose {
             RequestedPurpose::Named(PurposeCode::LegalCompelled) => None,
@@ -206,10 +192,7 @@ impl Services {
                         "production needs a compulsion recorded by one legal counsel and approved by another",
                     )
                 })?;
-            let non_disclosed = record
-                .non_disclosure
-                .as_ref()
-                .is_some_and(|nd| nd.in_force(now));
+            let non_disclosed = record.non_disclosed_at(now);
             if !non_disclosed {
                 let notice = record.notice.as_ref().ok_or_else(|| {
                     precondition(
@@ -230,11 +213,7 @@ impl Services {
             let tenant = record.tenant.ok_or_else(|| {
                 precondition("REQUEST_HAS_NO_TENANT", "the request names no known tenant")
             })?;
-            let scope: LegalScope = serde_json::from_str(&compulsion.scope_json).map_err(|_| {
-                ServiceError::internal(StoreError::Corrupt {
-                    what: "legal scope",
-                })
-            })?;
+            let scope = LegalScope::stored(&compulsion)?;
             Ok((compulsion, non_disclosed, tenant, scope))
         })();
         let (compulsion, non_disclosed, tenant, scope) =
@@ -344,11 +323,7 @@ impl Production {
     /// non-disclosure obligation binds, now: the policy checks it again for every item.
     fn notice_satisfied(&self) -> bool {
         let now = self.services.inner.clock.now();
-        let obliged = self
-            .request
-            .non_disclosure
-            .as_ref()
-            .is_some_and(|nd| nd.in_force(now));
+        let obliged = self.request.non_disclosed_at(now);
         let told = self
             .request
             .notice

@@ -98,7 +98,11 @@ pub fn redirect_message(has_designated_contact: bool) -> &'static str {
     }
 }
 
-fn provider_event(action: &'static str, request: LegalRequestId, reason: &'static str) -> Event {
+pub(super) fn provider_event(
+    action: &'static str,
+    request: LegalRequestId,
+    reason: &'static str,
+) -> Event {
     Event {
         action,
         data_class: DataClass::Metadata,
@@ -110,7 +114,7 @@ fn provider_event(action: &'static str, request: LegalRequestId, reason: &'stati
     }
 }
 
-fn precondition(reason: &'static str, message: impl Into<String>) -> ServiceError {
+pub(super) fn precondition(reason: &'static str, message: impl Into<String>) -> ServiceError {
     ServiceError::FailedPrecondition {
         reason,
         message: message.into(),
@@ -242,11 +246,7 @@ impl Services {
             (Role::LegalCounsel, _) | (Role::ComplianceReviewer, None) => true,
             (Role::LawEnforcement, _) => request.submitted_by == principal.subject,
             (Role::Customer | Role::ComplianceReviewer, Some(own)) => {
-                request.tenant == Some(own)
-                    && !request
-                        .non_disclosure
-                        .as_ref()
-                        .is_some_and(|nd| nd.in_force(now))
+                request.tenant == Some(own) && !request.non_disclosed_at(now)
             }
             _ => false,
         }
@@ -256,13 +256,8 @@ impl Services {
         let scope = record
             .compulsion
             .as_ref()
-            .map(|c| serde_json::from_str::<LegalScope>(&c.scope_json))
-            .transpose()
-            .map_err(|_| {
-                ServiceError::internal(StoreError::Corrupt {
-                    what: "legal scope",
-                })
-            })?;
+            .map(LegalScope::stored)
+            .transpose()?;
         let designated_contact = self.designated_contact(record.tenant).await?;
         Ok(RequestView {
             record,
@@ -590,11 +585,7 @@ impl Services {
         let now = self.inner.clock.now();
         let checked = async {
             let message = checked_text("message", message, 4000, true, true)?;
-            if record
-                .non_disclosure
-                .as_ref()
-                .is_some_and(|nd| nd.in_force(now))
-            {
+            if record.non_disclosed_at(now) {
                 return Err(precondition(
                     "NON_DISCLOSURE_IN_FORCE",
                     "a non-disclosure obligation forbids notifying the customer",

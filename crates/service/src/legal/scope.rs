@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use supportgate_store::{RecordingState, UploadState};
+use supportgate_store::{CompulsionRecord, RecordingState, StoreError, UploadState};
 use supportgate_types::{CaseId, TenantId};
 
 use crate::{ServiceError, Services};
@@ -49,6 +49,15 @@ pub(crate) struct ScopedItem {
 }
 
 impl LegalScope {
+    /// The scope a recorded compulsion carries (stored as JSON this module wrote).
+    pub(crate) fn stored(compulsion: &CompulsionRecord) -> Result<LegalScope, ServiceError> {
+        serde_json::from_str(&compulsion.scope_json).map_err(|_| {
+            ServiceError::internal(StoreError::Corrupt {
+                what: "legal scope",
+            })
+        })
+    }
+
     fn in_window(&self, at: DateTime<Utc>) -> bool {
         self.since.is_none_or(|since| at >= since) && self.until.is_none_or(|until| at < until)
     }
