@@ -3,11 +3,28 @@
 //! assigned to them. One place for both, so every resource kind decides alike.
 
 use supportgate_audit::Decision;
-use supportgate_policy::{evaluate, AccessRequest, CustomerDataAccess, RequestedPurpose, Verdict};
+use supportgate_policy::{
+    evaluate, AccessRequest, CustomerDataAccess, RequestedPurpose, ResourceFacts, Verdict,
+};
 use supportgate_types::{CaseId, DataClass, Role, TenantId};
 
 use crate::context::Event;
 use crate::{Caller, ServiceError, Services};
+
+/// A read that cannot happen now, as [`Services::refused_though_admitted`] logs it.
+#[derive(Debug)]
+pub(crate) struct Unready {
+    /// The class the read is of.
+    pub class: DataClass,
+    /// The action to log.
+    pub action: &'static str,
+    /// The purpose the caller named.
+    pub purpose: RequestedPurpose,
+    /// What was to be read.
+    pub resource_id: String,
+    /// Why it cannot be read now.
+    pub reason: &'static str,
+}
 
 impl Services {
     /// Decides (and logs as `action`) a customer-data read of `resource_id`, a resource
@@ -33,18 +50,14 @@ impl Services {
             None => None,
         };
         if let (Err(refusal), Some(f)) = (ready, &facts) {
-            let verdict = evaluate(&caller.principal, purpose, DataClass::Customer, Some(f));
-            if matches!(verdict, Verdict::Allow(..)) {
-                let event = Event {
-                    action,
-                    data_class: DataClass::Customer,
-                    tenant: Some(f.tenant),
-                    resource_id: Some(resource_id),
-                    case_id: f.case,
-                    decision: Decision::Denied,
-                    reason: refusal.reason(),
-                };
-                self.log_for(caller, event, purpose.code()).await?;
+            let unready = Unready {
+                class: DataClass::Customer,
+                action,
+                purpose,
+                resource_id: resource_id.clone(),
+                reason: refusal.reason(),
+            };
+            if self.refused_though_admitted(caller, f, unready).await? {
                 return Err(refusal);
             }
         }
@@ -61,6 +74,41 @@ impl Services {
             .policy
             .authorize_customer_data(self.audit_sink(), request)
             .await?)
+    }
+
+    /// A read the policy would admit that cannot happen now (a session not joinable, a
+    /// recording still being written, a contact its data subject deleted): when the
+    /// policy admits the caller, the refusal is the decision, logged as denied with
+    /// `unready.reason`, and `true` is returned, so the log never says "allowed" for a
+    /// read that did not take place. For anyone else nothing is logged and `false` is
+    /// returned: the policy then decides (and logs) as usual, so nobody it refuses
+    /// learns the state.
+    pub(crate) async fn refused_though_admitted(
+        &self,
+        caller: &Caller,
+        facts: &ResourceFacts,
+        unready: Unready,
+    ) -> Result<bool, ServiceError> {
+        let verdict = evaluate(
+            &caller.principal,
+            unready.purpose,
+            unready.class,
+            Some(facts),
+        );
+        if !matches!(verdict, Verdict::Allow(..)) {
+            return Ok(false);
+        }
+        let event = Event {
+            action: unready.action,
+            data_class: unready.class,
+            tenant: Some(facts.tenant),
+            resource_id: Some(unready.resource_id),
+            case_id: facts.case,
+            decision: Decision::Denied,
+            reason: unready.reason,
+        };
+        self.log_for(caller, event, unready.purpose.code()).await?;
+        Ok(true)
     }
 
     /// Whether the caller sees what hangs off `case`: every role the gate admitted

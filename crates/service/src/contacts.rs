@@ -3,12 +3,11 @@
 
 use supportgate_audit::Decision;
 use supportgate_crypto::KeyClass;
-use supportgate_policy::{
-    evaluate, AccessRequest, ContactData, Grant, RequestedPurpose, ResourceFacts, Verdict,
-};
+use supportgate_policy::{AccessRequest, ContactData, Grant, RequestedPurpose, ResourceFacts};
 use supportgate_store::{ContactPatch, ContactRecord, DeletionRecord, DeletionState, Page};
 use supportgate_types::{CaseId, ContactId, DataClass, DeletionId, Role};
 
+use crate::case_reads::Unready;
 use crate::context::Event;
 use crate::sealing::{open, seal};
 use crate::{Caller, ContactPatchInput, ContactView, ServiceError, Services};
@@ -147,31 +146,24 @@ impl Services {
     ) -> Result<ContactView, ServiceError> {
         let found = self.case_facts(caller, case).await?;
         if let Some((meta, facts)) = &found {
-            // A contact the data subject had deleted: for a caller the policy admits,
-            // the refusal is the decision, logged as denied, never an "allowed" read
-            // that found nothing.
-            let gone = matches!(
-                self.inner
-                    .contacts
-                    .contact_opted_out(meta.tenant, meta.contact)
-                    .await,
-                Err(supportgate_store::StoreError::NotFound { .. })
-            );
-            let admitted = matches!(
-                evaluate(&caller.principal, purpose, DataClass::Contact, Some(facts)),
-                Verdict::Allow(..)
-            );
-            if gone && admitted {
-                let event = Event {
-                    action,
-                    data_class: DataClass::Contact,
-                    tenant: Some(meta.tenant),
-                    resource_id: Some(case.to_string()),
-                    case_id: Some(case),
-                    decision: Decision::Denied,
-                    reason: "CONTACT_DELETED",
-                };
-                self.log_for(caller, event, purpose.code()).await?;
+            // A deleted contact reads as opted out (`case_facts`), so only then can it
+            // be gone.
+            let gone = facts.contact_opted_out
+                && matches!(
+                    self.inner
+                        .contacts
+                        .contact_opted_out(meta.tenant, meta.contact)
+                        .await,
+                    Err(supportgate_store::StoreError::NotFound { .. })
+                );
+            let unready = Unready {
+                class: DataClass::Contact,
+                action,
+                purpose,
+                resource_id: case.to_string(),
+                reason: "CONTACT_DELETED",
+            };
+            if gone && self.refused_though_admitted(caller, facts, unready).await? {
                 return Err(ServiceError::NotFound { what: "contact" });
             }
         }
