@@ -24,7 +24,8 @@ fn bad(what: &'static str, problem: &'static str) -> WireError {
     WireError { what, problem }
 }
 
-fn data_class(c: DataClass) -> proto::DataClass {
+/// A data class for the wire.
+pub fn data_class_to_proto(c: DataClass) -> proto::DataClass {
     match c {
         DataClass::Contact => proto::DataClass::Contact,
         DataClass::Customer => proto::DataClass::Customer,
@@ -51,7 +52,7 @@ pub fn entry_to_proto(e: Entry) -> proto::AccessLogEntry {
         role: f.role.map_or(0, role_to_proto),
         tenant_id: f.tenant.map(|t| t.to_string()).unwrap_or_default(),
         action: f.action,
-        data_class: data_class(f.data_class) as i32,
+        data_class: data_class_to_proto(f.data_class) as i32,
         resource_id: f.resource_id.unwrap_or_default(),
         case_id: f.case_id.map(|c| c.to_string()).unwrap_or_default(),
         purpose: f.purpose.map_or(0, |p| purpose_to_proto(p) as i32),
@@ -137,7 +138,7 @@ fn purpose(value: i32) -> Result<Option<PurposeCode>, WireError> {
 fn class(value: i32) -> Result<DataClass, WireError> {
     [DataClass::Contact, DataClass::Customer, DataClass::Metadata]
         .into_iter()
-        .find(|c| data_class(*c) as i32 == value)
+        .find(|c| data_class_to_proto(*c) as i32 == value)
         .ok_or(bad("data_class", "is unknown"))
 }
 

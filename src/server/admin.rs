@@ -10,6 +10,7 @@ use super::convert::{
 use super::gate::Edge;
 use super::legal::wire;
 use super::status::{to_status, with_reason};
+use crate::bundle::wire::data_class_to_proto;
 use crate::proto::{self, admin_service_server::AdminService};
 
 fn tenant(t: TenantRecord) -> proto::Tenant {
@@ -265,11 +266,7 @@ impl AdminService for Edge {
         let version = |class: DataClass, version: u32, count: u64| proto::KeyVersion {
             key_id: format!("{tenant_id}/{class}/{version}"),
             tenant_id: tenant_id.to_string(),
-            data_class: match class {
-                DataClass::Contact => proto::DataClass::Contact,
-                DataClass::Customer => proto::DataClass::Customer,
-                DataClass::Metadata => proto::DataClass::Metadata,
-            } as i32,
+            data_class: data_class_to_proto(class) as i32,
             version,
             created_at: None,
             wrapped_data_keys: count,

@@ -15,6 +15,7 @@ use super::convert::{id, id_opt, next_token, page, purpose, timestamp, timestamp
 use super::gate::Edge;
 use super::pending::ServerStream;
 use super::status::{to_status, with_reason};
+use crate::bundle::wire::data_class_to_proto;
 use crate::proto::{self, legal_service_server::LegalService};
 
 /// Production messages queued towards a slow client (each at most one age chunk).
@@ -247,7 +248,7 @@ impl LegalService for Edge {
                             kind: wire::item_kind(item.kind) as i32,
                             item_id: item.id,
                             case_id: item.case.to_string(),
-                            data_class: wire::data_class(item.data_class) as i32,
+                            data_class: data_class_to_proto(item.data_class) as i32,
                             media_type: item.media_type,
                             size: item.size,
                             sha256: item.sha256.into(),

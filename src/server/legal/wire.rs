@@ -5,7 +5,7 @@ use supportgate_store::{
     HoldRecord, LegalContactRecord, LegalRequestState, NotificationKind, NotificationRecord,
     TenantSettingsRecord,
 };
-use supportgate_types::{CaseId, DataClass, TenantId};
+use supportgate_types::{CaseId, TenantId};
 use tonic::{Code, Status};
 
 use crate::proto;
@@ -98,15 +98,6 @@ pub fn item_kind(k: ItemKind) -> proto::LegalItemKind {
         ItemKind::Contact => proto::LegalItemKind::Contact,
         ItemKind::File => proto::LegalItemKind::File,
         ItemKind::Recording => proto::LegalItemKind::Recording,
-    }
-}
-
-/// A data class for the wire.
-pub fn data_class(c: DataClass) -> proto::DataClass {
-    match c {
-        DataClass::Contact => proto::DataClass::Contact,
-        DataClass::Customer => proto::DataClass::Customer,
-        DataClass::Metadata => proto::DataClass::Metadata,
     }
 }
 
