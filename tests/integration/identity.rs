@@ -815,23 +815,11 @@ backend_tests! {
         );
 
         // Unfiltered: own tenant only, and not empty.
-        let mut request = ListEntriesRequest {
-            page_size: 500,
-            ..Default::default()
-        };
-        let mut own = Vec::new();
-        loop {
-            let page = rita
-                .list_entries(request.clone())
-                .await
-                .expect("list own tenant's log")
-                .into_inner();
-            own.extend(page.entries);
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            request.page_token = page.next_page_token;
-        }
+        let own = server
+            .as_actor(&globex.reviewer)
+            .await
+            .log_entries(ListEntriesRequest::default())
+            .await;
         assert!(!own.is_empty(), "globex's reviewer sees nothing at all");
         let foreign: Vec<_> = own.iter().filter(|e| e.tenant_id != globex.id).collect();
         assert!(
